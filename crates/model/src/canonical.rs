@@ -1,0 +1,177 @@
+//! The one user every version maps into and renders out of.
+
+use fitmate_rules::{
+    AvatarUrl, BirthDate, CalendarDate, Coordinates, Diabetes, Email, FreeText, Height,
+    MedicalClearance, Metadata, Name, PaymentPlan, PhoneNumber, Pounds, Report, Sex, Username,
+};
+
+use crate::checks;
+
+/// A user as the server keeps it, whatever version created or changed it.
+///
+/// Fields a version does not know stay `None` when it creates the user (a 2023-08-01 user
+/// has no `diabetes`), and a version renders only its own fields.
+#[derive(Debug, Clone, PartialEq)]
+pub struct User {
+    /// The email address: the user's key within a project; never changed by update.
+    pub email: Email,
+    /// First name.
+    pub firstname: Name,
+    /// Last name.
+    pub lastname: Name,
+    /// Phone number as sent.
+    pub phonenumber: PhoneNumber,
+    /// Date of birth (`dateOfBirth`; `birthdate` on the project API).
+    pub date_of_birth: BirthDate,
+    /// Sex at birth (2023-08-01's `gender` maps here).
+    pub sex: Sex,
+    /// Height.
+    pub height: Height,
+    /// Current weight (2023-08-01's `weight` maps here).
+    pub current_weight: Pounds,
+    /// Pregnant; never true for a male user.
+    pub pregnant: bool,
+    /// Diabetes.
+    pub diabetes: Option<Diabetes>,
+    /// Taking GLP-1 drugs.
+    pub glp1drugs: Option<bool>,
+    /// Payment plan.
+    pub payment_plan: Option<PaymentPlan>,
+    /// When the programme starts.
+    pub plan_start_date: Option<CalendarDate>,
+    /// Medical clearance for exercise.
+    pub medical_clearance: Option<MedicalClearance>,
+    /// Description of the medical clearance.
+    pub medical_clearance_description: Option<FreeText>,
+    /// Desired weight.
+    pub desired_weight: Option<Pounds>,
+    /// Allergies.
+    pub allergies: Option<FreeText>,
+    /// Nutrition preferences.
+    pub nutrition_preferences: Option<FreeText>,
+    /// Religious dietary restrictions.
+    pub religious_dietary_restrictions: Option<FreeText>,
+    /// The doctor's full name.
+    pub doctor_fullname: Option<Name>,
+    /// The partner's metadata.
+    pub metadata: Metadata,
+    /// Display name on the project API (rendered as `firstname lastname` while unset).
+    pub name: Option<Name>,
+    /// Username, sanitised; unique per project.
+    pub username: Option<Username>,
+    /// Avatar URL.
+    pub avatar: Option<AvatarUrl>,
+    /// Biography.
+    pub bio: Option<FreeText>,
+    /// Location.
+    pub location: Option<Coordinates>,
+    /// Secure metadata: stored, never returned by any endpoint, never logged.
+    pub secure_metadata: Metadata,
+}
+
+/// What one update changes: `None` leaves a field as it is. Metadata given replaces the
+/// stored object whole.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct UserChanges {
+    /// New first name.
+    pub firstname: Option<Name>,
+    /// New last name.
+    pub lastname: Option<Name>,
+    /// New phone number.
+    pub phonenumber: Option<PhoneNumber>,
+    /// New date of birth.
+    pub date_of_birth: Option<BirthDate>,
+    /// New sex.
+    pub sex: Option<Sex>,
+    /// New height.
+    pub height: Option<Height>,
+    /// New current weight.
+    pub current_weight: Option<Pounds>,
+    /// New pregnancy status.
+    pub pregnant: Option<bool>,
+    /// New diabetes status.
+    pub diabetes: Option<Diabetes>,
+    /// New GLP-1 status.
+    pub glp1drugs: Option<bool>,
+    /// New doctor's name.
+    pub doctor_fullname: Option<Name>,
+    /// New medical clearance description.
+    pub medical_clearance_description: Option<FreeText>,
+    /// New metadata, replacing the stored object.
+    pub metadata: Option<Metadata>,
+    /// New display name.
+    pub name: Option<Name>,
+    /// New username.
+    pub username: Option<Username>,
+    /// New avatar URL.
+    pub avatar: Option<AvatarUrl>,
+    /// New biography.
+    pub bio: Option<FreeText>,
+    /// New location.
+    pub location: Option<Coordinates>,
+    /// New secure metadata, replacing the stored object.
+    pub secure_metadata: Option<Metadata>,
+}
+
+impl UserChanges {
+    /// True when the update changes nothing.
+    pub fn is_empty(&self) -> bool {
+        *self == UserChanges::default()
+    }
+}
+
+impl User {
+    /// The user after `changes`, or the faults that the combination would have (a male user
+    /// set pregnant, say). `self` is left as it was either way.
+    pub fn with_changes(&self, changes: &UserChanges) -> Result<User, Report> {
+        let mut next = self.clone();
+        macro_rules! set {
+            ($($field:ident),*) => {$(
+                if let Some(value) = &changes.$field {
+                    next.$field = value.clone();
+                }
+            )*};
+        }
+        set!(
+            firstname,
+            lastname,
+            phonenumber,
+            date_of_birth,
+            sex,
+            height,
+            current_weight,
+            pregnant,
+            metadata,
+            secure_metadata
+        );
+        macro_rules! set_optional {
+            ($($field:ident),*) => {$(
+                if let Some(value) = &changes.$field {
+                    next.$field = Some(value.clone());
+                }
+            )*};
+        }
+        set_optional!(
+            diabetes,
+            glp1drugs,
+            doctor_fullname,
+            medical_clearance_description,
+            name,
+            username,
+            avatar,
+            bio,
+            location
+        );
+        let mut report = Report::new();
+        checks::not_pregnant_if_male(Some(next.pregnant), Some(next.sex), "", &mut report);
+        report.into_result(next)
+    }
+
+    /// The display name of the project API: `name` if set, else `firstname lastname`.
+    pub fn display_name(&self) -> String {
+        match &self.name {
+            Some(name) => name.as_str().to_owned(),
+            None => format!("{} {}", self.firstname, self.lastname),
+        }
+    }
+}

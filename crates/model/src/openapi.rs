@@ -1,0 +1,257 @@
+//! The OpenAPI 3.1 document of the whole API (`schemas/openapi.json`, served at
+//! `GET /openapi.json`).
+
+use schemars::JsonSchema;
+use schemars::generate::{SchemaGenerator, SchemaSettings};
+use serde_json::{Map, Value, json};
+
+use crate::{ApiVersion, common, error, projects, v2023_08_01, v2023_10_04};
+
+/// Registers `T` among the components and returns its `$ref`.
+fn component<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
+    generator.subschema_for::<T>().to_value()
+}
+
+fn json_body(schema: Value, description: &str) -> Value {
+    json!({"description": description, "content": {"application/json": {"schema": schema}}})
+}
+
+fn version_header() -> Value {
+    json!({
+        "Fitmate-Version": {
+            "description": "The API version that read the request and rendered this response.",
+            "schema": {"$ref": "#/components/schemas/ApiVersion"},
+        }
+    })
+}
+
+fn answer(schema: Value, description: &str) -> Value {
+    let mut body = json_body(schema, description);
+    body["headers"] = version_header();
+    body
+}
+
+/// The responses every Fitmate endpoint may give besides its own.
+fn fitmate_errors(extra: &[(&str, &str)]) -> Map<String, Value> {
+    let error = json!({"$ref": "#/components/schemas/error.ErrorBody"});
+    let mut responses = Map::new();
+    let mut add = |status: &str, description: &str| {
+        responses.insert(status.to_owned(), answer(error.clone(), description));
+    };
+    add(
+        "400",
+        "The body breaks a rule (every fault is listed in `errors`), is not JSON, or the Fitmate-Version is unknown (the message lists the supported versions).",
+    );
+    add("401", "No API key, or an unknown or revoked one.");
+    add("413", "The body is over 64 KiB.");
+    add("415", "The body is not sent as application/json.");
+    add(
+        "500",
+        "An unexpected error on the server's side; `requestId` identifies it.",
+    );
+    for (status, description) in extra {
+        add(status, description);
+    }
+    responses
+}
+
+fn fitmate_operation(
+    summary: &str,
+    description: &str,
+    requests: [Value; 2],
+    success: Value,
+    extra_errors: &[(&str, &str)],
+) -> Value {
+    let mut responses = fitmate_errors(extra_errors);
+    responses.insert("200".to_owned(), answer(success, "Success."));
+    json!({
+        "post": {
+            "summary": summary,
+            "description": description,
+            "parameters": [{"$ref": "#/components/parameters/FitmateVersion"}],
+            "requestBody": {
+                "required": true,
+                "description": "The body of the version in use: 2023-08-01 or 2023-10-04 (the Fitmate-Version header, else the key's pinned version).",
+                "content": {"application/json": {"schema": {"anyOf": requests}}},
+            },
+            "responses": responses,
+        }
+    })
+}
+
+/// The OpenAPI 3.1 document: every endpoint with its headers, bodies and error responses.
+pub fn openapi() -> Value {
+    let mut settings = SchemaSettings::draft2020_12();
+    settings.definitions_path = "/components/schemas".into();
+    settings.meta_schema = None;
+    let mut g = settings.into_generator();
+
+    let version = component::<ApiVersion>(&mut g);
+    let create = fitmate_operation(
+        "Create a user",
+        "Creates a user in the project of the API key. Creating a user also sends a welcome email with a single-use magic link unless the project turned it off.",
+        [
+            component::<v2023_08_01::CreateUserRequest>(&mut g),
+            component::<v2023_10_04::CreateUserRequest>(&mut g),
+        ],
+        component::<common::CreateUserResponse>(&mut g),
+        &[(
+            "409",
+            "Email already exists, or Phone number already exists.",
+        )],
+    );
+    let update = fitmate_operation(
+        "Update a user",
+        "Changes the fields given of the user with this email; metadata, when given, replaces the stored object whole. In 2023-10-04 only glp1drugs, diabetes, doctorFullname, medicalClearanceDescription and metadata may change. A project with a validation webhook has it approve the update first.",
+        [
+            component::<v2023_08_01::UpdateUserRequest>(&mut g),
+            component::<v2023_10_04::UpdateUserRequest>(&mut g),
+        ],
+        json!({"anyOf": [component::<v2023_08_01::UpdateUserResponse>(&mut g), component::<v2023_10_04::UpdateUserResponse>(&mut g)]}),
+        &[
+            ("404", "User not found."),
+            ("409", "Phone number already exists."),
+            (
+                "503",
+                "The project's validation webhook could not be asked; nothing was changed.",
+            ),
+        ],
+    );
+    let retrieve_request = component::<common::RetrieveUserRequest>(&mut g);
+    let retrieve = fitmate_operation(
+        "Retrieve a user",
+        "The user with this email, rendered in the version in use.",
+        [retrieve_request.clone(), retrieve_request],
+        json!({"anyOf": [component::<v2023_08_01::RetrieveUserResponse>(&mut g), component::<v2023_10_04::RetrieveUserResponse>(&mut g)]}),
+        &[("404", "User not found.")],
+    );
+
+    component::<error::ErrorBody>(&mut g);
+    let project_error = component::<projects::ErrorBody>(&mut g);
+    let project_errors: Map<String, Value> = [
+        ("400", "`user/missing-data` (update missing, not an object or empty), `user/invalid-data` (a field breaks its rule; `errors` names each) or `user/validation-failed` (the webhook said no)."),
+        ("401", "`user/unauthenticated`: no API key, or an unknown one."),
+        ("403", "`user/not-authorized`: the key belongs to another project."),
+        ("404", "`user/not-found`: no such user in this project."),
+        ("409", "`user/username-taken`."),
+        ("413", "`user/payload-too-large`: the body is over 64 KiB."),
+        ("415", "`user/unsupported-media-type`: the body is not application/json."),
+        ("500", "`user/server-error`: `details` holds a request id, never internal error text."),
+        ("503", "`user/validation-unavailable`: the validation webhook was unreachable, timed out or answered unsigned; nothing was changed."),
+    ]
+    .into_iter()
+    .map(|(status, description)| (status.to_owned(), answer(project_error.clone(), description)))
+    .collect();
+    let mut patch_responses = project_errors;
+    patch_responses.insert(
+        "200".to_owned(),
+        answer(
+            component::<projects::UserProfile>(&mut g),
+            "The user's profile after the update.",
+        ),
+    );
+    let patch = json!({
+        "patch": {
+            "summary": "Update a user's profile",
+            "description": "Changes only the fields given. The project's validation webhook, if any, approves the update first (validateUserUpdated). secureMetadata is stored but never returned.",
+            "parameters": [
+                {"name": "projectId", "in": "path", "required": true, "schema": {"type": "string"}, "description": "The project of the API key."},
+                {"name": "userId", "in": "path", "required": true, "schema": {"type": "string", "format": "uuid"}, "description": "The user's identifier, as create answered it."},
+            ],
+            "requestBody": {
+                "required": true,
+                "content": {"application/json": {"schema": component::<projects::UpdateUserRequest>(&mut g)}},
+            },
+            "responses": patch_responses,
+        }
+    });
+
+    let redeem = json!({
+        "post": {
+            "summary": "Redeem a magic link",
+            "description": "Exchanges the single-use token of a welcome email's magic link for the user's identifier. Needs no API key.",
+            "security": [],
+            "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                "type": "object",
+                "properties": {"token": {"type": "string", "minLength": 1}},
+                "required": ["token"],
+                "additionalProperties": false,
+            }}}},
+            "responses": {
+                "200": json_body(json!({
+                    "type": "object",
+                    "properties": {"identifier": {"type": "string", "format": "uuid"}},
+                    "required": ["identifier"],
+                }), "The token was valid: it is now used up."),
+                "400": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The body is not {\"token\": string}."),
+                "410": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The token was already used, or has expired."),
+            },
+        }
+    });
+
+    let health = json!({
+        "get": {
+            "summary": "Health check",
+            "security": [],
+            "responses": {"200": json_body(json!({
+                "type": "object",
+                "properties": {"status": {"const": "ok"}},
+                "required": ["status"],
+            }), "The server is up and its database answers.")},
+        }
+    });
+    let document = json!({
+        "get": {
+            "summary": "This OpenAPI document",
+            "security": [],
+            "responses": {"200": json_body(json!({"type": "object"}), "The OpenAPI 3.1 document.")},
+        }
+    });
+
+    let mut schemas = Map::new();
+    for (name, schema) in g.take_definitions(true) {
+        schemas.insert(name, schema);
+    }
+    json!({
+        "openapi": "3.1.0",
+        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
+        "info": {
+            "title": "Fitmate partner API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": format!(
+                "Doctors' information systems create and update their patients in the Fitmate coaching system. Versions: {} (current {}), chosen by the Fitmate-Version header or the API key's pinned version. Bodies are JSON of at most 64 KiB; unknown fields are rejected. Schemas use format \"date\" and \"date-time\": enable format assertion in your validator.",
+                ApiVersion::supported(), ApiVersion::CURRENT,
+            ),
+        },
+        "servers": [
+            {"url": "https://partners.ftmtapi.com", "description": "Production"},
+            {"url": "https://partners-sandbox.ftmtapi.com", "description": "Sandbox"},
+            {"url": "http://127.0.0.1:8080", "description": "A local fitmate serve"},
+        ],
+        "security": [{"bearer": []}],
+        "paths": {
+            "/users/create": create,
+            "/users/update": update,
+            "/users/retrieve": retrieve,
+            "/{projectId}/users/{userId}": patch,
+            "/auth/magic-link/redeem": redeem,
+            "/healthz": health,
+            "/openapi.json": document,
+        },
+        "components": {
+            "securitySchemes": {"bearer": {
+                "type": "http",
+                "scheme": "bearer",
+                "description": "An API key of the project: Authorization: Bearer <key>.",
+            }},
+            "parameters": {"FitmateVersion": {
+                "name": "Fitmate-Version",
+                "in": "header",
+                "required": false,
+                "description": "The API version to use; defaults to the version the key is pinned to. An unknown version is a 400 that lists the supported ones.",
+                "schema": version,
+            }},
+            "schemas": schemas,
+        },
+    })
+}

@@ -1,0 +1,130 @@
+//! Geographic coordinates of a user's location.
+
+use serde::{Deserializer, Serialize};
+use serde_json::{Value, json};
+
+use crate::macros::json_schema_of;
+use crate::{Code, FromWire, RuleError};
+
+/// A location as the project API takes it: `{"longitude": -118.25, "latitude": 34.05}`, in
+/// degrees, longitude -180 to 180 and latitude -90 to 90.
+///
+/// A latitude out of range whose pair would be valid the other way round is reported as
+/// swapped, since that is nearly always what happened:
+///
+/// ```
+/// use fitmate_rules::Coordinates;
+/// let err = Coordinates::new(34.05, -118.25).unwrap_err();
+/// assert_eq!(err.code().as_str(), "coordinates_swapped");
+/// assert!(err.message_for("location").contains("look swapped"));
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Coordinates {
+    longitude: f64,
+    latitude: f64,
+}
+
+impl Coordinates {
+    /// Checks a longitude and latitude.
+    pub fn new(longitude: f64, latitude: f64) -> Result<Self, RuleError> {
+        let lat_ok = (-90.0..=90.0).contains(&latitude);
+        let lon_ok = (-180.0..=180.0).contains(&longitude);
+        if !lat_ok {
+            let swapped =
+                (-90.0..=90.0).contains(&longitude) && (-180.0..=180.0).contains(&latitude);
+            if swapped {
+                return Err(RuleError::new(
+                    Code::CoordinatesSwapped,
+                    format!("{latitude} is out of range -90 to 90; longitude and latitude look swapped (send longitude {latitude} and latitude {longitude})"),
+                ).at("latitude"));
+            }
+            return Err(RuleError::new(
+                Code::InvalidCoordinates,
+                format!("{latitude} is out of range -90 to 90"),
+            )
+            .at("latitude"));
+        }
+        if !lon_ok {
+            return Err(RuleError::new(
+                Code::InvalidCoordinates,
+                format!("{longitude} is out of range -180 to 180"),
+            )
+            .at("longitude"));
+        }
+        Ok(Coordinates {
+            longitude,
+            latitude,
+        })
+    }
+
+    /// Checks a JSON value: an object with exactly `longitude` and `latitude`, both numbers.
+    pub fn from_value(value: &Value) -> Result<Self, RuleError> {
+        let map = match value {
+            Value::Object(map) => map,
+            Value::Null => return Err(RuleError::null()),
+            _ => {
+                return Err(RuleError::new(
+                    Code::InvalidCoordinates,
+                    "must be an object with longitude and latitude, such as {\"longitude\": -118.25, \"latitude\": 34.05}",
+                ));
+            }
+        };
+        if let Some(other) = map.keys().find(|k| *k != "longitude" && *k != "latitude") {
+            return Err(RuleError::new(
+                Code::InvalidCoordinates,
+                format!("must have only longitude and latitude, not {other:?}"),
+            ));
+        }
+        let number = |name: &'static str| match map.get(name) {
+            None => Err(RuleError::new(Code::Required, "is required").at(name)),
+            Some(Value::Number(n)) => n.as_f64().ok_or_else(|| {
+                RuleError::new(Code::InvalidCoordinates, "must be a number").at(name)
+            }),
+            Some(_) => Err(
+                RuleError::new(Code::InvalidCoordinates, "must be a number of degrees").at(name),
+            ),
+        };
+        let longitude = number("longitude");
+        let latitude = number("latitude");
+        Coordinates::new(longitude?, latitude?)
+    }
+
+    /// Degrees east.
+    pub fn longitude(self) -> f64 {
+        self.longitude
+    }
+    /// Degrees north.
+    pub fn latitude(self) -> f64 {
+        self.latitude
+    }
+}
+
+impl FromWire for Coordinates {
+    fn from_wire<'de, D: Deserializer<'de>>(
+        deserializer: D,
+    ) -> Result<Result<Self, RuleError>, D::Error> {
+        let value = <Value as serde::Deserialize>::deserialize(deserializer)?;
+        Ok(Coordinates::from_value(&value))
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for Coordinates {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Coordinates::from_wire(deserializer)?.map_err(serde::de::Error::custom)
+    }
+}
+
+json_schema_of!(
+    Coordinates,
+    json!({
+        "type": "object",
+        "description": "A location in degrees: longitude -180 to 180, latitude -90 to 90.",
+        "properties": {
+            "longitude": {"type": "number", "minimum": -180, "maximum": 180},
+            "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+        },
+        "required": ["longitude", "latitude"],
+        "additionalProperties": false,
+        "examples": [{"longitude": -118.25, "latitude": 34.05}],
+    })
+);

@@ -1,0 +1,73 @@
+//! `fitmate`: validate payloads, generate the shipped schemas, and (with later releases) run
+//! the partner API server.
+
+mod schemas;
+mod validate;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use fitmate_model::{ApiVersion, Endpoint};
+
+/// The Fitmate partner API toolkit.
+#[derive(Debug, Parser)]
+#[command(name = "fitmate", version, about)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Check request bodies against an endpoint's rules, listing every fault.
+    ///
+    /// A file holds one JSON document or NDJSON (one document per line); `-` reads standard
+    /// input. Exit status: 0 all valid, 1 some invalid, 2 usage or I/O error.
+    Validate {
+        /// The API version whose rules apply.
+        #[arg(long = "version", value_name = "VERSION", default_value_t = ApiVersion::CURRENT, value_parser = parse_version)]
+        api_version: ApiVersion,
+        /// The endpoint: create, update, retrieve or patch.
+        #[arg(long, value_parser = parse_endpoint)]
+        endpoint: Endpoint,
+        /// Output for people (text) or machines (json).
+        #[arg(long, value_enum, default_value_t = validate::Format::Text)]
+        format: validate::Format,
+        /// The files to check; `-` for standard input.
+        #[arg(required = true, value_name = "FILE")]
+        files: Vec<PathBuf>,
+    },
+    /// Write the JSON Schemas and the OpenAPI document, or check that they are current.
+    Schemas {
+        /// The folder to write to (or compare with).
+        #[arg(long, default_value = "schemas")]
+        out: PathBuf,
+        /// Write nothing; exit 1 naming every file that differs from what would be written.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn parse_version(s: &str) -> Result<ApiVersion, String> {
+    s.parse()
+        .map_err(|e: fitmate_model::UnknownVersion| e.to_string())
+}
+
+fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
+    s.parse()
+        .map_err(|e: fitmate_model::UnknownEndpoint| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Validate {
+            api_version,
+            endpoint,
+            format,
+            files,
+        } => validate::run(api_version, endpoint, format, &files),
+        Command::Schemas { out, check } => schemas::run(&out, check),
+    }
+}
