@@ -387,6 +387,8 @@ macro_rules! request {
                     return Ok(Err(report));
                 }
                 let $draft { $($field),* } = draft;
+                // `?` on each required field: all are `Some` when the report is empty.
+                #[allow(clippy::redundant_closure_call)]
                 let built = (|| Some($name {
                     $( $field: $crate::wire::request!(@finish $kind $field), )*
                 }))();

@@ -16,7 +16,7 @@
 //!     .validate()
 //!     .unwrap_err();
 //! assert_eq!(
-//!     report.to_string(),
+//!     report.to_string().trim_end(),
 //!     "height: height must look like 5ft 6in (feet 1 to 8, inches 0 to 11, one space)",
 //! );
 //! ```

@@ -1,0 +1,171 @@
+//! The `fitmate` binary: `validate` and `schemas`.
+
+use std::io::Write;
+use std::process::{Command, Output, Stdio};
+
+use serde_json::Value;
+
+use crate::fixture;
+
+fn fitmate(args: &[&str], stdin: Option<&str>) -> Output {
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fitmate"))
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut input = child.stdin.take().unwrap();
+    if let Some(text) = stdin {
+        input.write_all(text.as_bytes()).unwrap();
+    }
+    drop(input);
+    child.wait_with_output().unwrap()
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn validate_accepts_the_seed_and_exits_0() {
+    let file = fixture("seeds/001-create-request-payload.json");
+    let out = fitmate(
+        &[
+            "validate",
+            "--version",
+            "2023-10-04",
+            "--endpoint",
+            "create",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stdout));
+    assert!(text(&out.stdout).contains("1 document(s) checked, 1 valid, 0 invalid"));
+}
+
+#[test]
+fn validate_lists_every_fault_of_every_ndjson_line_and_exits_1() {
+    let ndjson = concat!(
+        r#"{"email": "jane@doe.com"}"#,
+        "\n",
+        r#"{"email": "jane@", "diabetes": 4}"#,
+        "\n",
+        "{not json\n",
+    );
+    let out = fitmate(
+        &[
+            "validate",
+            "--version",
+            "2023-10-04",
+            "--endpoint",
+            "update",
+            "-",
+        ],
+        Some(ndjson),
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stdout = text(&out.stdout);
+    assert!(
+        stdout.contains("<stdin>:2: document 2: email: Invalid email address [invalid_email]"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("<stdin>:2: document 2: diabetes: diabetes must be 0 (none)"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("<stdin>:3: document 3: (body): the body is not valid JSON"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("3 document(s) checked, 1 valid, 2 invalid"),
+        "{stdout}"
+    );
+}
+
+#[test]
+fn validate_json_output_names_line_field_code_and_message() {
+    let file = fixture("seeds/002-patch-request.json");
+    let out = fitmate(
+        &[
+            "validate",
+            "--endpoint",
+            "patch",
+            "--format",
+            "json",
+            file.to_str().unwrap(),
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["invalid"], 1);
+    let result = &report["results"][0];
+    assert_eq!(result["line"], 1);
+    assert_eq!(result["errors"][0]["field"], "update.location.latitude");
+    assert_eq!(result["errors"][0]["code"], "coordinates_swapped");
+}
+
+#[test]
+fn validate_usage_and_io_errors_exit_2() {
+    let out = fitmate(
+        &[
+            "validate",
+            "--version",
+            "2024-01-01",
+            "--endpoint",
+            "create",
+            "-",
+        ],
+        Some("{}"),
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        text(&out.stderr).contains("supported versions: 2023-08-01, 2023-10-04"),
+        "{}",
+        text(&out.stderr)
+    );
+    let out = fitmate(
+        &["validate", "--endpoint", "create", "/nonexistent/file.json"],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("cannot read /nonexistent/file.json"));
+}
+
+#[test]
+fn schemas_check_passes_on_the_shipped_folder_and_names_a_drifted_file() {
+    let shipped = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("schemas");
+    let out = fitmate(
+        &["schemas", "--check", "--out", shipped.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+
+    let dir = std::env::temp_dir().join(format!("fitmate-schemas-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let out = fitmate(&["schemas", "--out", dir.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0));
+    std::fs::write(
+        dir.join("2023-10-04/create-user.request.schema.json"),
+        "{}\n",
+    )
+    .unwrap();
+    let out = fitmate(
+        &["schemas", "--check", "--out", dir.to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("2023-10-04/create-user.request.schema.json differs"),
+        "{stderr}"
+    );
+    assert!(
+        !stderr.contains("2023-08-01"),
+        "only the drifted file is named: {stderr}"
+    );
+    let _ = std::fs::remove_dir_all(&dir);
+}

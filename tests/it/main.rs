@@ -1,0 +1,19 @@
+//! End-to-end tests of the contract: seed fixtures, the `fitmate` binary, shipped schemas.
+
+mod cli;
+mod schemas;
+mod seeds;
+
+use std::path::PathBuf;
+
+/// A file of `tests/fixtures/`.
+pub(crate) fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// The bytes of a file of `tests/fixtures/`.
+pub(crate) fn fixture_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
