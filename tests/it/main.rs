@@ -1,4 +1,5 @@
 //! End-to-end tests of the contract: seed fixtures, the `fitmate` binary, shipped schemas.
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its message
 
 mod cli;
 mod schemas;
