@@ -1,0 +1,537 @@
+use std::path::PathBuf;
+use std::sync::LazyLock;
+
+use fitmate_model::{
+    ApiVersion, Endpoint, RetrieveUserRequest, projects, v2023_08_01, v2023_10_04,
+};
+use proptest::prelude::*;
+use proptest::sample::Index;
+use serde_json::{Map, Value, json};
+
+fn schema(path: &str) -> jsonschema::Validator {
+    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../../schemas")
+        .join(path);
+    let schema: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+    jsonschema::options()
+        .should_validate_formats(true)
+        .build(&schema)
+        .unwrap()
+}
+
+/// One request type: where its schema is, how Rust reads it, and its fields.
+struct Kind {
+    endpoint: Endpoint,
+    version: ApiVersion,
+    schema: LazyLock<jsonschema::Validator>,
+    /// Fields whose removal is a fault naming them.
+    required: &'static [&'static str],
+    /// Fields under this prefix (`update` for the project API).
+    prefix: Option<&'static str>,
+}
+
+static V1_CREATE: Kind = Kind {
+    endpoint: Endpoint::Create,
+    version: ApiVersion::V2023_08_01,
+    schema: LazyLock::new(|| schema("2023-08-01/create-user.request.schema.json")),
+    required: &[
+        "email",
+        "firstname",
+        "lastname",
+        "phonenumber",
+        "dateOfBirth",
+        "gender",
+        "height",
+        "weight",
+        "pregnant",
+    ],
+    prefix: None,
+};
+static V1_UPDATE: Kind = Kind {
+    endpoint: Endpoint::Update,
+    version: ApiVersion::V2023_08_01,
+    schema: LazyLock::new(|| schema("2023-08-01/update-user.request.schema.json")),
+    required: &["email"],
+    prefix: None,
+};
+static V2_CREATE: Kind = Kind {
+    endpoint: Endpoint::Create,
+    version: ApiVersion::V2023_10_04,
+    schema: LazyLock::new(|| schema("2023-10-04/create-user.request.schema.json")),
+    required: &[
+        "email",
+        "firstname",
+        "lastname",
+        "phonenumber",
+        "dateOfBirth",
+        "height",
+        "diabetes",
+        "glp1drugs",
+        "paymentPlan",
+        "planStartDate",
+        "medicalClearance",
+    ],
+    prefix: None,
+};
+static V2_UPDATE: Kind = Kind {
+    endpoint: Endpoint::Update,
+    version: ApiVersion::V2023_10_04,
+    schema: LazyLock::new(|| schema("2023-10-04/update-user.request.schema.json")),
+    required: &["email"],
+    prefix: None,
+};
+static RETRIEVE: Kind = Kind {
+    endpoint: Endpoint::Retrieve,
+    version: ApiVersion::V2023_10_04,
+    schema: LazyLock::new(|| schema("2023-10-04/retrieve-user.request.schema.json")),
+    required: &["email"],
+    prefix: None,
+};
+static PATCH: Kind = Kind {
+    endpoint: Endpoint::Patch,
+    version: ApiVersion::V2023_10_04,
+    schema: LazyLock::new(|| schema("projects/update-user.request.schema.json")),
+    required: &[],
+    prefix: Some("update"),
+};
+
+// ---- valid values ----
+
+fn email() -> impl Strategy<Value = Value> {
+    "[a-z]{1,8}(\\.[a-z0-9]{1,5})?(\\+[a-z]{1,4})?@[a-z]{1,8}(-[a-z]{1,4})?\\.(com|org|co\\.uk)"
+        .prop_map(Value::from)
+}
+fn name() -> impl Strategy<Value = Value> {
+    "[A-Za-zéü][A-Za-zéü .'-]{0,30}[A-Za-z]".prop_map(Value::from)
+}
+fn phone() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        "\\+?[0-9]{7,15}",
+        "\\+1 \\([0-9]{3}\\) [0-9]{3}-[0-9]{4}",
+        "[0-9]{3}\\.[0-9]{3}\\.[0-9]{4}"
+    ]
+    .prop_map(Value::from)
+}
+fn date(years: std::ops::RangeInclusive<i32>) -> impl Strategy<Value = String> {
+    (years, 1..=12u8, 1..=28u8).prop_map(|(y, m, d)| format!("{y:04}-{m:02}-{d:02}"))
+}
+fn birth_date() -> impl Strategy<Value = Value> {
+    date(1900..=2020).prop_map(Value::from)
+}
+fn height() -> impl Strategy<Value = Value> {
+    (1..=8u8, 0..=11u8).prop_map(|(f, i)| Value::from(format!("{f}ft {i}in")))
+}
+fn pounds() -> impl Strategy<Value = Value> {
+    prop_oneof![
+        (1..=1500u32).prop_map(Value::from),
+        (1..=14999u32).prop_map(|t| json!(f64::from(t) / 10.0)),
+        (1..=1499u32, 0..=9u8).prop_map(|(w, d)| Value::from(format!("{w}.{d}"))),
+    ]
+}
+fn free_text() -> impl Strategy<Value = Value> {
+    "[a-zA-Z ,.\n]{0,60}".prop_map(Value::from)
+}
+fn metadata() -> impl Strategy<Value = Value> {
+    proptest::collection::btree_map(
+        "[a-zA-Z_]{1,12}",
+        prop_oneof![
+            any::<bool>().prop_map(Value::from),
+            (0..1000i32).prop_map(Value::from),
+            "[a-z ]{0,20}".prop_map(Value::from),
+            Just(json!({"nested": [1, {"deep": true}]}))
+        ],
+        0..6,
+    )
+    .prop_map(|m| Value::Object(m.into_iter().collect()))
+}
+
+fn object(fields: Vec<(&'static str, Option<Value>)>) -> Map<String, Value> {
+    fields
+        .into_iter()
+        .filter_map(|(k, v)| v.map(|v| (k.to_owned(), v)))
+        .collect()
+}
+
+fn v1_create() -> impl Strategy<Value = Map<String, Value>> {
+    (
+        email(),
+        name(),
+        name(),
+        phone(),
+        birth_date(),
+        prop_oneof![Just("male"), Just("female")],
+        height(),
+        pounds(),
+        any::<bool>(),
+        proptest::option::of(metadata()),
+    )
+        .prop_map(|(e, f, l, p, d, g, h, w, preg, m)| {
+            object(vec![
+                ("email", Some(e)),
+                ("firstname", Some(f)),
+                ("lastname", Some(l)),
+                ("phonenumber", Some(p)),
+                ("dateOfBirth", Some(d)),
+                ("gender", Some(g.into())),
+                ("height", Some(h)),
+                ("weight", Some(w)),
+                ("pregnant", Some((preg && g == "female").into())),
+                ("metadata", m),
+            ])
+        })
+}
+
+fn v1_update() -> impl Strategy<Value = Map<String, Value>> {
+    (
+        email(),
+        proptest::option::of(name()),
+        proptest::option::of(phone()),
+        proptest::option::of(birth_date()),
+        proptest::option::of(height()),
+        proptest::option::of(pounds()),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(metadata()),
+    )
+        .prop_map(|(e, f, p, d, h, w, preg, m)| {
+            object(vec![
+                ("email", Some(e)),
+                ("firstname", f),
+                ("phonenumber", p),
+                ("dateOfBirth", d),
+                ("height", h),
+                ("weight", w),
+                ("pregnant", preg.map(|_| Value::from(false))),
+                ("metadata", m),
+            ])
+        })
+}
+
+fn v2_create() -> impl Strategy<Value = Map<String, Value>> {
+    let person = (email(), name(), name(), phone(), birth_date(), height());
+    let sex = prop_oneof![
+        Just((Some("female"), None)),
+        Just((Some("intersex"), None)),
+        Just((None, Some("male"))),
+        Just((Some("male"), Some("male"))),
+        Just((Some("female"), Some("female"))),
+    ];
+    let weight = (pounds(), 0..3u8).prop_map(|(w, how)| match how {
+        0 => (Some(w), None),
+        1 => (None, Some(w)),
+        _ => (Some(w.clone()), Some(w)),
+    });
+    let care = (
+        0..=3u8,
+        any::<bool>(),
+        prop_oneof![Just(1u8), Just(6), Just(12)],
+        date(2020..=2030),
+        prop_oneof![Just("full"), Just("low"), Just("nutrition")],
+    );
+    let extra = (
+        any::<bool>(),
+        proptest::option::of(free_text()),
+        proptest::option::of(pounds()),
+        proptest::option::of(free_text()),
+        proptest::option::of(name()),
+        proptest::option::of(metadata()),
+    );
+    (person, sex, weight, care, extra).prop_map(
+        |(
+            (e, f, l, p, d, h),
+            (sex, gender),
+            (current, old),
+            (dia, glp, plan, start, clear),
+            (preg, desc, desired, allergies, doctor, m),
+        )| {
+            let female = sex == Some("female") || (sex.is_none() && gender == Some("female"));
+            object(vec![
+                ("email", Some(e)),
+                ("firstname", Some(f)),
+                ("lastname", Some(l)),
+                ("phonenumber", Some(p)),
+                ("dateOfBirth", Some(d)),
+                ("sex", sex.map(Value::from)),
+                ("gender", gender.map(Value::from)),
+                ("height", Some(h)),
+                ("pregnant", Some((preg && female).into())),
+                ("diabetes", Some(dia.into())),
+                ("glp1drugs", Some(glp.into())),
+                ("paymentPlan", Some(plan.into())),
+                ("planStartDate", Some(start.into())),
+                ("medicalClearance", Some(clear.into())),
+                ("medicalClearanceDescription", desc),
+                ("currentWeight", current),
+                ("weight", old),
+                ("desiredWeight", desired),
+                ("allergies", allergies),
+                ("doctorFullname", doctor),
+                ("metadata", m),
+            ])
+        },
+    )
+}
+
+fn v2_update() -> impl Strategy<Value = Map<String, Value>> {
+    (
+        email(),
+        proptest::option::of(any::<bool>()),
+        proptest::option::of(0..=3u8),
+        proptest::option::of(name()),
+        proptest::option::of(free_text()),
+        proptest::option::of(metadata()),
+    )
+        .prop_map(|(e, glp, dia, doctor, desc, m)| {
+            object(vec![
+                ("email", Some(e)),
+                ("glp1drugs", glp.map(Value::from)),
+                ("diabetes", dia.map(Value::from)),
+                ("doctorFullname", doctor),
+                ("medicalClearanceDescription", desc),
+                ("metadata", m),
+            ])
+        })
+}
+
+fn retrieve() -> impl Strategy<Value = Map<String, Value>> {
+    email().prop_map(|e| object(vec![("email", Some(e))]))
+}
+
+fn patch_update() -> impl Strategy<Value = Map<String, Value>> {
+    let birthdate = prop_oneof![
+        date(1900..=2020).prop_map(Value::from),
+        (date(1900..=2020), 0..24u8, 0..60u8)
+            .prop_map(|(d, h, m)| Value::from(format!("{d}T{h:02}:{m:02}:00.000Z"))),
+    ];
+    (
+        proptest::option::of(name()),
+        proptest::option::of("[A-Za-z0-9._][A-Za-z0-9._-]{0,19}"),
+        proptest::option::of("https://[a-z]{1,10}\\.com/[a-z]{1,10}\\.png"),
+        proptest::option::of(free_text()),
+        proptest::option::of(birthdate),
+        proptest::option::of((-180.0..=180.0f64, -90.0..=90.0f64)),
+        proptest::option::of(metadata()),
+        proptest::option::of(metadata()),
+    )
+        .prop_filter("at least one field", |t| {
+            t.0.is_some() || t.1.is_some() || t.2.is_some() || t.6.is_some()
+        })
+        .prop_map(|(n, u, a, b, bd, loc, m, sm)| {
+            object(vec![
+                ("name", n),
+                ("username", u.map(Value::from)),
+                ("avatar", a.map(Value::from)),
+                ("bio", b),
+                ("birthdate", bd),
+                (
+                    "location",
+                    loc.map(|(lon, lat)| json!({"longitude": lon, "latitude": lat})),
+                ),
+                ("metadata", m),
+                ("secureMetadata", sm),
+            ])
+        })
+}
+
+// ---- broken values: each breaks the rule of its field in a way JSON Schema can state ----
+
+fn bad_values(field: &str) -> Vec<Value> {
+    let too_many: Map<String, Value> = (0..51).map(|i| (format!("k{i}"), json!(i))).collect();
+    match field {
+        "email" => vec![
+            json!("jane@"),
+            json!("jane doe@doe.com"),
+            json!("jane@doe"),
+            json!(42),
+        ],
+        "firstname" | "lastname" | "name" | "doctorFullname" => vec![
+            json!(""),
+            json!("  "),
+            json!("x".repeat(101)),
+            json!("a\u{7}b"),
+            json!(7),
+        ],
+        "phonenumber" => vec![
+            json!("123456"),
+            json!("1234567890123456"),
+            json!("call me"),
+            json!(1234567890),
+        ],
+        "dateOfBirth" => vec![
+            json!("1990-02-30"),
+            json!("1899-12-31"),
+            json!("23-12-1990"),
+            json!("2023-02-29"),
+        ],
+        "birthdate" => vec![
+            json!("1990-02-30"),
+            json!("1990-01-01T25:00:00Z"),
+            json!("01/01/1990"),
+        ],
+        "planStartDate" => vec![json!("2023-02-29"), json!("2023-13-01"), json!("next week")],
+        "gender" => vec![json!("other"), json!("Female"), json!("intersex")],
+        "sex" => vec![json!("other"), json!("MALE")],
+        "height" => vec![
+            json!("5ft 12in"),
+            json!("167cm"),
+            json!("9ft 0in"),
+            json!(66),
+        ],
+        "weight" | "currentWeight" | "desiredWeight" => vec![
+            json!(0),
+            json!(1500.5),
+            json!(-3),
+            json!("abc"),
+            json!("0130"),
+            json!(true),
+        ],
+        "pregnant" | "glp1drugs" => vec![json!("yes"), json!(1)],
+        "diabetes" => vec![json!(4), json!(1.5), json!("2")],
+        "paymentPlan" => vec![json!(3), json!("12")],
+        "medicalClearance" => vec![json!("none"), json!("FULL")],
+        "medicalClearanceDescription" | "allergies" | "bio" => {
+            vec![json!("x".repeat(1001)), json!("bell\u{7}")]
+        }
+        "metadata" | "secureMetadata" => vec![
+            json!([]),
+            json!("theme"),
+            json!({"": 1}),
+            Value::Object(too_many),
+            json!({"a": {"b": {"c": {"d": {"e": {}}}}}}),
+        ],
+        "username" => vec![json!("!!!"), json!("a".repeat(31))],
+        "avatar" => vec![json!("ftp://x.com/a.png"), json!("https://x.com/a b.png")],
+        "location" => vec![
+            json!({"longitude": 34.05, "latitude": -118.25}),
+            json!({"longitude": 200, "latitude": 0}),
+            json!({"longitude": 1}),
+            json!([1, 2]),
+        ],
+        _ => vec![],
+    }
+}
+
+/// Checks one payload both ways; `broken` names the field at fault, if any.
+fn judge(kind: &Kind, body: &Value, broken: Option<&str>) -> Result<(), TestCaseError> {
+    let bytes = serde_json::to_vec(body).unwrap();
+    let rust = kind.endpoint.check(kind.version, &bytes);
+    let schema_ok = kind.schema.is_valid(body);
+    prop_assert_eq!(
+        rust.is_ok(),
+        schema_ok,
+        "Rust says {:?}, schema says {} on {}",
+        rust,
+        schema_ok,
+        body
+    );
+    match broken {
+        None => prop_assert!(
+            rust.is_ok(),
+            "valid payload rejected: {:?} on {}",
+            rust,
+            body
+        ),
+        Some(field) => {
+            let report = rust.err().unwrap();
+            prop_assert!(
+                report
+                    .faults()
+                    .iter()
+                    .any(|f| f.field == field || f.field.starts_with(&format!("{field}."))),
+                "no fault names {}: {}",
+                field,
+                report
+            );
+        }
+    }
+    Ok(())
+}
+
+fn wrap(kind: &Kind, members: Map<String, Value>) -> Value {
+    match kind.prefix {
+        Some(prefix) => json!({ prefix: members }),
+        None => Value::Object(members),
+    }
+}
+
+/// The payload with one field broken: a bad value, `null`, removed when required, or an
+/// unknown field beside it. Returns the path of the field at fault.
+fn break_one(
+    kind: &Kind,
+    mut members: Map<String, Value>,
+    which: Index,
+    how: Index,
+) -> (Value, String) {
+    let keys: Vec<String> = members.keys().cloned().collect();
+    let key = keys[which.index(keys.len())].clone();
+    let path = |k: &str| match kind.prefix {
+        Some(p) => format!("{p}.{k}"),
+        None => k.to_owned(),
+    };
+    let mut bads = bad_values(&key);
+    bads.push(Value::Null);
+    let choice = how.index(bads.len() + 2);
+    if choice < bads.len() {
+        members.insert(key.clone(), bads.swap_remove(choice));
+        (wrap(kind, members), path(&key))
+    } else if choice == bads.len() && kind.required.contains(&key.as_str()) {
+        members.remove(&key);
+        (wrap(kind, members), path(&key))
+    } else {
+        members.insert(format!("{key}X"), json!(1));
+        (wrap(kind, members), path(&format!("{key}X")))
+    }
+}
+
+macro_rules! suite {
+    ($($name:ident: $kind:expr, $strategy:expr, $ty:ty;)*) => {$(
+        mod $name {
+            use super::*;
+            proptest! {
+                #[test]
+                fn valid_payloads_pass_both_sides_and_round_trip(members in $strategy) {
+                    let body = wrap(&$kind, members);
+                    judge(&$kind, &body, None)?;
+                    let parsed = <$ty>::from_slice(&serde_json::to_vec(&body).unwrap()).unwrap();
+                    let again = <$ty>::from_slice(&serde_json::to_vec(&parsed).unwrap()).unwrap();
+                    prop_assert_eq!(parsed, again);
+                }
+
+                #[test]
+                fn one_broken_field_is_rejected_by_both_sides_naming_it(members in $strategy, which: Index, how: Index) {
+                    let (body, field) = break_one(&$kind, members, which, how);
+                    judge(&$kind, &body, Some(&field))?;
+                }
+            }
+        }
+    )*};
+}
+
+suite! {
+    v2023_08_01_create: V1_CREATE, v1_create(), v2023_08_01::CreateUserRequest;
+    v2023_08_01_update: V1_UPDATE, v1_update(), v2023_08_01::UpdateUserRequest;
+    v2023_10_04_create: V2_CREATE, v2_create(), v2023_10_04::CreateUserRequest;
+    v2023_10_04_update: V2_UPDATE, v2_update(), v2023_10_04::UpdateUserRequest;
+    retrieve_user: RETRIEVE, retrieve(), RetrieveUserRequest;
+    project_update: PATCH, patch_update(), projects::UpdateUserRequest;
+}
+
+#[test]
+fn rules_the_schema_cannot_state_are_rust_only_and_named() {
+    // Documented gaps: a future date of birth, metadata over 8 KiB, weight disagreeing with
+    // currentWeight. The schema accepts these; the Rust side must reject them.
+    let mut body: Value = serde_json::from_str(include_str!(
+        "../../../../tests/fixtures/seeds/001-create-request-payload.json"
+    ))
+    .unwrap();
+    body["dateOfBirth"] = json!("2999-01-01");
+    body["metadata"] = json!({"blob": "x".repeat(9000)});
+    body["weight"] = json!(131);
+    assert!(V2_CREATE.schema.is_valid(&body));
+    let report =
+        v2023_10_04::CreateUserRequest::from_slice(body.to_string().as_bytes()).unwrap_err();
+    let codes: Vec<&str> = report.faults().iter().map(|f| f.code.as_str()).collect();
+    assert_eq!(
+        codes,
+        ["date_in_future", "metadata_too_large", "weight_mismatch"]
+    );
+}
