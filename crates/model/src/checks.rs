@@ -35,16 +35,31 @@ pub(crate) fn sex_or_gender_given(
     prefix: &str,
     report: &mut Report,
 ) {
-    let sex_path = join(prefix, "sex");
-    if sex.is_none()
-        && gender.is_none()
-        && !faulted(report, &sex_path)
-        && !faulted(report, &join(prefix, "gender"))
-    {
+    field_or_deprecated_given(
+        sex.is_some() || gender.is_some(),
+        ("sex", "gender"),
+        prefix,
+        report,
+    );
+}
+
+/// A required field that a deprecated one may stand in for: unless either was given, the
+/// field is required, except when one of the two already has a fault of its own.
+fn field_or_deprecated_given(
+    given: bool,
+    (field, deprecated): (&str, &str),
+    prefix: &str,
+    report: &mut Report,
+) {
+    if given {
+        return;
+    }
+    let path = join(prefix, field);
+    if !faulted(report, &path) && !faulted(report, &join(prefix, deprecated)) {
         report.push(Fault::new(
-            sex_path,
+            path,
             Code::Required,
-            "sex is required (or the deprecated gender)",
+            format!("{field} is required (or the deprecated {deprecated})"),
         ));
     }
 }
@@ -74,18 +89,12 @@ pub(crate) fn current_weight_given(
     prefix: &str,
     report: &mut Report,
 ) {
-    let path = join(prefix, "currentWeight");
-    if current.is_none()
-        && weight.is_none()
-        && !faulted(report, &path)
-        && !faulted(report, &join(prefix, "weight"))
-    {
-        report.push(Fault::new(
-            path,
-            Code::Required,
-            "currentWeight is required (or the deprecated weight)",
-        ));
-    }
+    field_or_deprecated_given(
+        current.is_some() || weight.is_some(),
+        ("currentWeight", "weight"),
+        prefix,
+        report,
+    );
 }
 
 /// A male user cannot be pregnant.

@@ -118,8 +118,11 @@ impl CreateUserRequest {
             self.sex.or(self.gender.map(Sex::from)),
             self.current_weight.or(self.weight),
         ) else {
-            // `check` reports either absence, so this is never reached with its report empty.
-            return Err(Report::new());
+            // `check` has already reported either absence; this keeps the types honest.
+            let mut report = Report::new();
+            checks::sex_or_gender_given(self.sex, self.gender, "", &mut report);
+            checks::current_weight_given(self.current_weight, self.weight, "", &mut report);
+            return Err(report);
         };
         Ok(CanonicalUser {
             email: self.email,

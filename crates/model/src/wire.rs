@@ -168,7 +168,7 @@ impl<T> Slot<T> {
     pub(crate) fn read<'de, A: MapAccess<'de>>(
         &mut self,
         map: &mut A,
-        path: &str,
+        (prefix, name): (&str, &str),
         report: &mut Report,
     ) -> Result<(), A::Error>
     where
@@ -177,9 +177,9 @@ impl<T> Slot<T> {
         if matches!(self, Slot::Present(_)) {
             map.next_value::<IgnoredAny>()?;
             report.push(Fault::new(
-                path,
+                join(prefix, name),
                 Code::DuplicateField,
-                format!("{} appears more than once", leaf(path)),
+                format!("{name} appears more than once"),
             ));
             return Ok(());
         }
@@ -188,31 +188,31 @@ impl<T> Slot<T> {
     }
 
     /// The good value, if any; a bad one goes into the report, and so does an absent one
-    /// when `required`.
-    pub(crate) fn take(self, path: &str, required: bool, report: &mut Report) -> Option<T> {
+    /// when `required`. The path is built only for a fault: a good body allocates none.
+    pub(crate) fn take(
+        self,
+        (prefix, name): (&str, &str),
+        required: bool,
+        report: &mut Report,
+    ) -> Option<T> {
         match self {
             Slot::Absent => {
                 if required {
                     report.push(Fault::new(
-                        path,
+                        join(prefix, name),
                         Code::Required,
-                        format!("{} is required", leaf(path)),
+                        format!("{name} is required"),
                     ));
                 }
                 None
             }
             Slot::Present(Ok(value)) => Some(value),
             Slot::Present(Err(error)) => {
-                report.push_rule(path, &error);
+                report.push_rule(&join(prefix, name), &error);
                 None
             }
         }
     }
-}
-
-/// The last segment of a dotted path.
-pub(crate) fn leaf(path: &str) -> &str {
-    path.rsplit('.').next().unwrap_or(path)
 }
 
 /// `prefix.name`, or `name` at top level.
@@ -356,7 +356,7 @@ macro_rules! request {
                 $( let mut $field = $crate::wire::Slot::<$ty>::Absent; )*
                 while let Some(key) = map.next_key::<$crate::wire::Key<'de>>()? {
                     match &*key.0 {
-                        $( $json => $field.read(&mut map, &$crate::wire::join(prefix, $json), &mut report)?, )*
+                        $( $json => $field.read(&mut map, (prefix, $json), &mut report)?, )*
                         other => {
                             map.next_value::<serde::de::IgnoredAny>()?;
                             #[allow(unused_mut, unused_assignments)]
@@ -370,7 +370,7 @@ macro_rules! request {
                 }
                 let draft = $draft {
                     $( $field: $field.take(
-                        &$crate::wire::join(prefix, $json),
+                        (prefix, $json),
                         $crate::wire::request!(@req $kind),
                         &mut report,
                     ), )*

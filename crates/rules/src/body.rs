@@ -43,15 +43,15 @@ impl Height {
                 "must look like 5ft 6in (feet 1 to 8, inches 0 to 11, one space)",
             )
         };
-        let caps = patterns::HEIGHT_RE.captures(s).ok_or_else(bad)?;
-        let part = |i: usize| {
-            caps.get(i)
-                .and_then(|m| m.as_str().parse::<u8>().ok())
-                .ok_or_else(bad)
-        };
+        if !patterns::HEIGHT_RE.is_match(s) {
+            return Err(bad());
+        }
+        // The pattern admits `Nft Min` only: one digit of feet, then the inches before "in".
+        let digits = |part: &str| part.bytes().fold(0u8, |n, b| n * 10 + (b - b'0'));
+        let inches = s.get(4..s.len() - 2).ok_or_else(bad)?;
         Ok(Height {
-            feet: part(1)?,
-            inches: part(2)?,
+            feet: digits(&s[..1]),
+            inches: digits(inches),
         })
     }
     /// The feet.

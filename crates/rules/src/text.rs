@@ -41,7 +41,8 @@ pub struct Email(String);
 impl Email {
     /// Checks `s` against the rule.
     pub fn parse(s: &str) -> Result<Self, RuleError> {
-        if s.chars().count() > EMAIL_MAX_CHARS || !patterns::EMAIL_RE.is_match(s) {
+        // The pattern admits ASCII only, so bytes are characters.
+        if s.len() > EMAIL_MAX_CHARS || !patterns::EMAIL_RE.is_match(s) {
             return Err(INVALID_EMAIL);
         }
         Ok(Email(s.to_owned()))
@@ -169,13 +170,16 @@ pub struct FreeText(String);
 impl FreeText {
     /// Checks `s` against the rule.
     pub fn parse(s: &str) -> Result<Self, RuleError> {
-        if s.chars().count() > FREE_TEXT_MAX_CHARS {
+        // A string has at least as many bytes as characters: count only when it may matter.
+        if s.len() > FREE_TEXT_MAX_CHARS && s.chars().count() > FREE_TEXT_MAX_CHARS {
             return Err(RuleError::new(
                 Code::InvalidText,
                 format!("must be at most {FREE_TEXT_MAX_CHARS} characters"),
             ));
         }
-        if !patterns::FREE_TEXT_RE.is_match(s) {
+        // Printable ASCII is within the pattern; anything else is checked against it.
+        let printable = s.bytes().all(|b| (0x20..0x7f).contains(&b));
+        if !printable && !patterns::FREE_TEXT_RE.is_match(s) {
             return Err(RuleError::new(
                 Code::InvalidText,
                 "must not contain control characters other than tab and line breaks",

@@ -1,5 +1,6 @@
+use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::LazyLock;
+use std::sync::{LazyLock, Mutex};
 
 use fitmate_model::{
     ApiVersion, Endpoint, RetrieveUserRequest, projects, v2023_08_01, v2023_10_04,
@@ -8,33 +9,56 @@ use proptest::prelude::*;
 use proptest::sample::Index;
 use serde_json::{Map, Value, json};
 
-fn schema(path: &str) -> jsonschema::Validator {
-    let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("../../schemas")
-        .join(path);
-    let schema: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
-    jsonschema::options()
-        .should_validate_formats(true)
-        .build(&schema)
-        .unwrap()
+/// The shipped schema at `path` under `schemas/`, compiled once with format assertion.
+fn schema(path: &'static str) -> &'static jsonschema::Validator {
+    static CACHE: LazyLock<Mutex<HashMap<&'static str, &'static jsonschema::Validator>>> =
+        LazyLock::new(Default::default);
+    let mut cache = CACHE.lock().unwrap();
+    cache.entry(path).or_insert_with(|| {
+        let file = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("../../schemas")
+            .join(path);
+        let schema: Value = serde_json::from_slice(&std::fs::read(file).unwrap()).unwrap();
+        Box::leak(Box::new(
+            jsonschema::options()
+                .should_validate_formats(true)
+                .build(&schema)
+                .unwrap(),
+        ))
+    })
 }
 
-/// One request type: where its schema is, how Rust reads it, and its fields.
+/// One request type: how Rust reads it, where its schema is, and its fields.
 struct Kind {
     endpoint: Endpoint,
     version: ApiVersion,
-    schema: LazyLock<jsonschema::Validator>,
+    schema: &'static str,
     /// Fields whose removal is a fault naming them.
     required: &'static [&'static str],
     /// Fields under this prefix (`update` for the project API).
     prefix: Option<&'static str>,
 }
 
-static V1_CREATE: Kind = Kind {
-    endpoint: Endpoint::Create,
-    version: ApiVersion::V2023_08_01,
-    schema: LazyLock::new(|| schema("2023-08-01/create-user.request.schema.json")),
-    required: &[
+const fn kind(
+    endpoint: Endpoint,
+    version: ApiVersion,
+    schema: &'static str,
+    required: &'static [&'static str],
+) -> Kind {
+    Kind {
+        endpoint,
+        version,
+        schema,
+        required,
+        prefix: None,
+    }
+}
+
+const V1_CREATE: Kind = kind(
+    Endpoint::Create,
+    ApiVersion::V2023_08_01,
+    "2023-08-01/create-user.request.schema.json",
+    &[
         "email",
         "firstname",
         "lastname",
@@ -45,20 +69,18 @@ static V1_CREATE: Kind = Kind {
         "weight",
         "pregnant",
     ],
-    prefix: None,
-};
-static V1_UPDATE: Kind = Kind {
-    endpoint: Endpoint::Update,
-    version: ApiVersion::V2023_08_01,
-    schema: LazyLock::new(|| schema("2023-08-01/update-user.request.schema.json")),
-    required: &["email"],
-    prefix: None,
-};
-static V2_CREATE: Kind = Kind {
-    endpoint: Endpoint::Create,
-    version: ApiVersion::V2023_10_04,
-    schema: LazyLock::new(|| schema("2023-10-04/create-user.request.schema.json")),
-    required: &[
+);
+const V1_UPDATE: Kind = kind(
+    Endpoint::Update,
+    ApiVersion::V2023_08_01,
+    "2023-08-01/update-user.request.schema.json",
+    &["email"],
+);
+const V2_CREATE: Kind = kind(
+    Endpoint::Create,
+    ApiVersion::V2023_10_04,
+    "2023-10-04/create-user.request.schema.json",
+    &[
         "email",
         "firstname",
         "lastname",
@@ -71,28 +93,27 @@ static V2_CREATE: Kind = Kind {
         "planStartDate",
         "medicalClearance",
     ],
-    prefix: None,
-};
-static V2_UPDATE: Kind = Kind {
-    endpoint: Endpoint::Update,
-    version: ApiVersion::V2023_10_04,
-    schema: LazyLock::new(|| schema("2023-10-04/update-user.request.schema.json")),
-    required: &["email"],
-    prefix: None,
-};
-static RETRIEVE: Kind = Kind {
-    endpoint: Endpoint::Retrieve,
-    version: ApiVersion::V2023_10_04,
-    schema: LazyLock::new(|| schema("2023-10-04/retrieve-user.request.schema.json")),
-    required: &["email"],
-    prefix: None,
-};
-static PATCH: Kind = Kind {
-    endpoint: Endpoint::Patch,
-    version: ApiVersion::V2023_10_04,
-    schema: LazyLock::new(|| schema("projects/update-user.request.schema.json")),
-    required: &[],
+);
+const V2_UPDATE: Kind = kind(
+    Endpoint::Update,
+    ApiVersion::V2023_10_04,
+    "2023-10-04/update-user.request.schema.json",
+    &["email"],
+);
+const RETRIEVE: Kind = kind(
+    Endpoint::Retrieve,
+    ApiVersion::V2023_10_04,
+    "2023-10-04/retrieve-user.request.schema.json",
+    &["email"],
+);
+const PATCH: Kind = Kind {
     prefix: Some("update"),
+    ..kind(
+        Endpoint::Patch,
+        ApiVersion::V2023_10_04,
+        "projects/update-user.request.schema.json",
+        &[],
+    )
 };
 
 // ---- valid values ----
@@ -414,7 +435,7 @@ fn bad_values(field: &str) -> Vec<Value> {
 fn judge(kind: &Kind, body: &Value, broken: Option<&str>) -> Result<(), TestCaseError> {
     let bytes = serde_json::to_vec(body).unwrap();
     let rust = kind.endpoint.check(kind.version, &bytes);
-    let schema_ok = kind.schema.is_valid(body);
+    let schema_ok = schema(kind.schema).is_valid(body);
     prop_assert_eq!(
         rust.is_ok(),
         schema_ok,
@@ -526,7 +547,7 @@ fn rules_the_schema_cannot_state_are_rust_only_and_named() {
     body["dateOfBirth"] = json!("2999-01-01");
     body["metadata"] = json!({"blob": "x".repeat(9000)});
     body["weight"] = json!(131);
-    assert!(V2_CREATE.schema.is_valid(&body));
+    assert!(schema(V2_CREATE.schema).is_valid(&body));
     let report =
         v2023_10_04::CreateUserRequest::from_slice(body.to_string().as_bytes()).unwrap_err();
     let codes: Vec<&str> = report.faults().iter().map(|f| f.code.as_str()).collect();
