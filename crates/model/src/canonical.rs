@@ -5,13 +5,21 @@ use fitmate_rules::{
     MedicalClearance, Metadata, Name, PaymentPlan, PhoneNumber, Pounds, Report, Sex, Username,
 };
 
+use serde::{Deserialize, Serialize};
+
 use crate::checks;
 
 /// A user as the server keeps it, whatever version created or changed it.
 ///
 /// Fields a version does not know stay `None` when it creates the user (a 2023-08-01 user
 /// has no `diabetes`), and a version renders only its own fields.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// Its serde form is the one the store keeps: camelCase names, unset fields left out, and
+/// `secureMetadata` never included (the store keeps it apart). Reading it back checks every
+/// field again. Field names in this form are stable: renaming one is a breaking change of
+/// stored data.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
 pub struct User {
     /// The email address: the user's key within a project; never changed by update.
     pub email: Email,
@@ -32,40 +40,57 @@ pub struct User {
     /// Pregnant; never true for a male user.
     pub pregnant: bool,
     /// Diabetes.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub diabetes: Option<Diabetes>,
     /// Taking GLP-1 drugs.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub glp1drugs: Option<bool>,
     /// Payment plan.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub payment_plan: Option<PaymentPlan>,
     /// When the programme starts.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub plan_start_date: Option<CalendarDate>,
     /// Medical clearance for exercise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medical_clearance: Option<MedicalClearance>,
     /// Description of the medical clearance.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medical_clearance_description: Option<FreeText>,
     /// Desired weight.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub desired_weight: Option<Pounds>,
     /// Allergies.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub allergies: Option<FreeText>,
     /// Nutrition preferences.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub nutrition_preferences: Option<FreeText>,
     /// Religious dietary restrictions.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub religious_dietary_restrictions: Option<FreeText>,
     /// The doctor's full name.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub doctor_fullname: Option<Name>,
     /// The partner's metadata.
     pub metadata: Metadata,
     /// Display name on the project API (rendered as `firstname lastname` while unset).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub name: Option<Name>,
     /// Username, sanitised; unique per project.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub username: Option<Username>,
     /// Avatar URL.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub avatar: Option<AvatarUrl>,
     /// Biography.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub bio: Option<FreeText>,
     /// Location.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<Coordinates>,
     /// Secure metadata: stored, never returned by any endpoint, never logged.
+    #[serde(skip)]
     pub secure_metadata: Metadata,
 }
 

@@ -49,6 +49,10 @@ fn fitmate_errors(extra: &[(&str, &str)]) -> Map<String, Value> {
         "500",
         "An unexpected error on the server's side; `requestId` identifies it.",
     );
+    add(
+        "503",
+        "The server could not answer in time; `requestId` identifies the request. Retry it.",
+    );
     for (status, description) in extra {
         add(status, description);
     }
@@ -113,7 +117,7 @@ pub fn openapi() -> Value {
             ("409", "Phone number already exists."),
             (
                 "503",
-                "The project's validation webhook could not be asked; nothing was changed.",
+                "The project's validation webhook could not be asked (nothing was changed), or the server could not answer in time.",
             ),
         ],
     );
@@ -129,15 +133,16 @@ pub fn openapi() -> Value {
     component::<error::ErrorBody>(&mut g);
     let project_error = component::<projects::ErrorBody>(&mut g);
     let project_errors: Map<String, Value> = [
-        ("400", "`user/missing-data` (update missing, not an object or empty), `user/invalid-data` (a field breaks its rule; `errors` names each) or `user/validation-failed` (the webhook said no)."),
+        ("400", "`user/missing-data` (update missing, not an object or empty), `user/invalid-data` (a field breaks its rule, or the body is not JSON; `errors` names each), `user/unsupported-version` (the Fitmate-Version header is unknown; the message lists the supported ones) or `user/validation-failed` (the webhook said no)."),
         ("401", "`user/unauthenticated`: no API key, or an unknown one."),
         ("403", "`user/not-authorized`: the key belongs to another project."),
         ("404", "`user/not-found`: no such user in this project."),
+        ("405", "`user/method-not-allowed`: this path takes PATCH only."),
         ("409", "`user/username-taken`."),
         ("413", "`user/payload-too-large`: the body is over 64 KiB."),
         ("415", "`user/unsupported-media-type`: the body is not application/json."),
         ("500", "`user/server-error`: `details` holds a request id, never internal error text."),
-        ("503", "`user/validation-unavailable`: the validation webhook was unreachable, timed out or answered unsigned; nothing was changed."),
+        ("503", "`user/validation-unavailable`: the validation webhook was unreachable, timed out or answered unsigned; nothing was changed. Or `user/server-error`: the server could not answer in time (`details` holds the request id)."),
     ]
     .into_iter()
     .map(|(status, description)| (status.to_owned(), answer(project_error.clone(), description)))

@@ -253,6 +253,12 @@ pub enum ErrorCode {
     /// 409: another user of the project has the username.
     #[serde(rename = "user/username-taken")]
     UsernameTaken,
+    /// 400: the `Fitmate-Version` header names no supported version.
+    #[serde(rename = "user/unsupported-version")]
+    UnsupportedVersion,
+    /// 405: the path takes another method (this API has only `PATCH`).
+    #[serde(rename = "user/method-not-allowed")]
+    MethodNotAllowed,
     /// 413: the body is over 64 KiB.
     #[serde(rename = "user/payload-too-large")]
     PayloadTooLarge,
@@ -280,6 +286,8 @@ impl ErrorCode {
             ErrorCode::NotAuthorized => "user/not-authorized",
             ErrorCode::NotFound => "user/not-found",
             ErrorCode::UsernameTaken => "user/username-taken",
+            ErrorCode::UnsupportedVersion => "user/unsupported-version",
+            ErrorCode::MethodNotAllowed => "user/method-not-allowed",
             ErrorCode::PayloadTooLarge => "user/payload-too-large",
             ErrorCode::UnsupportedMediaType => "user/unsupported-media-type",
             ErrorCode::ValidationFailed => "user/validation-failed",

@@ -1,0 +1,134 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+mod error;
+mod keys;
+mod project;
+mod sqlite;
+
+use std::future::Future;
+
+use fitmate_model::projects::Suspension;
+use fitmate_model::rules::Email;
+use fitmate_model::{ApiVersion, User};
+use jiff::Timestamp;
+use uuid::Uuid;
+
+pub use error::{Conflict, StoreError};
+pub use keys::{ApiKey, KEY_PREFIX_CHARS, KeyInfo};
+pub use project::{InvalidProjectId, NewProject, Project, ProjectId};
+pub use sqlite::{DEFAULT_DATABASE_URL, SqliteStore};
+
+/// What the server keeps: projects, their API keys, their users and the users' suspensions.
+///
+/// Every user operation is scoped to one project: a user of another project is simply not
+/// found. Uniqueness of email, phone number and username within a project is enforced by
+/// the database, so two racing requests cannot both win.
+pub trait Store: Clone + Send + Sync + 'static {
+    /// Answers when the database does.
+    fn ping(&self) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Creates a project; [`StoreError::ProjectExists`] if the id is taken.
+    fn create_project(
+        &self,
+        project: &NewProject,
+    ) -> impl Future<Output = Result<Project, StoreError>> + Send;
+
+    /// The project with this id.
+    fn project(
+        &self,
+        id: &ProjectId,
+    ) -> impl Future<Output = Result<Option<Project>, StoreError>> + Send;
+
+    /// Every project, oldest first.
+    fn projects(&self) -> impl Future<Output = Result<Vec<Project>, StoreError>> + Send;
+
+    /// Issues a key for `project`, pinned to `version`. The key itself exists only in the
+    /// answer; the store keeps its hash.
+    fn create_key(
+        &self,
+        project: &ProjectId,
+        version: ApiVersion,
+    ) -> impl Future<Output = Result<(ApiKey, KeyInfo), StoreError>> + Send;
+
+    /// Every key, revoked ones included, oldest first.
+    fn keys(&self) -> impl Future<Output = Result<Vec<KeyInfo>, StoreError>> + Send;
+
+    /// Revokes the key whose prefix is `prefix`; [`StoreError::NotFound`] if there is none.
+    fn revoke_key(&self, prefix: &str) -> impl Future<Output = Result<KeyInfo, StoreError>> + Send;
+
+    /// The live key that `presented` is, compared in constant time; `None` for an unknown,
+    /// malformed or revoked key.
+    fn authenticate(
+        &self,
+        presented: &str,
+    ) -> impl Future<Output = Result<Option<KeyInfo>, StoreError>> + Send;
+
+    /// Creates `user` in `project` with a new identifier; [`StoreError::Conflict`] when the
+    /// email, phone number or username is taken.
+    fn create_user(
+        &self,
+        project: &ProjectId,
+        user: &User,
+    ) -> impl Future<Output = Result<StoredUser, StoreError>> + Send;
+
+    /// The user of `project` with this email (compared case-insensitively).
+    fn user_by_email(
+        &self,
+        project: &ProjectId,
+        email: &Email,
+    ) -> impl Future<Output = Result<Option<StoredUser>, StoreError>> + Send;
+
+    /// The user of `project` with this identifier.
+    fn user_by_id(
+        &self,
+        project: &ProjectId,
+        id: Uuid,
+    ) -> impl Future<Output = Result<Option<StoredUser>, StoreError>> + Send;
+
+    /// Replaces `current` with `next`, unless the user changed since `current` was read
+    /// ([`StoreError::Stale`]: read again and retry) or `next` takes another user's phone
+    /// number or username ([`StoreError::Conflict`]). The email never changes.
+    fn update_user(
+        &self,
+        project: &ProjectId,
+        current: &StoredUser,
+        next: &User,
+    ) -> impl Future<Output = Result<StoredUser, StoreError>> + Send;
+
+    /// Suspends a user of `project` from `start` until `until` (open-ended without it).
+    fn suspend(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        reason: &str,
+        start: Timestamp,
+        until: Option<Timestamp>,
+    ) -> impl Future<Output = Result<Suspension, StoreError>> + Send;
+
+    /// Ends, at `now`, every suspension of the user active at `now`; answers how many.
+    fn unsuspend(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// The user's suspensions active at `now`, the earliest first.
+    fn active_suspensions(
+        &self,
+        user: Uuid,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Vec<Suspension>, StoreError>> + Send;
+}
+
+/// A user as stored: its identifier, its data and the revision that guards updates.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredUser {
+    /// The identifier create answered (`identifier`, the project API's `userId`).
+    pub id: Uuid,
+    /// The user, secureMetadata included.
+    pub user: User,
+    /// Bumped by every update; an update names the revision it read.
+    pub revision: i64,
+}

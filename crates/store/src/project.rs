@@ -1,0 +1,106 @@
+//! Projects: one partner account each, owning its users and keys.
+
+use std::fmt;
+use std::str::FromStr;
+
+use jiff::Timestamp;
+
+/// A project id: 1 to 63 characters of `a-z`, `0-9` and `-`, starting with a letter or
+/// digit. It appears in paths (`/{projectId}/users/{userId}`), so it needs no escaping.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ProjectId(String);
+
+/// A project id that breaks the rule; the message says the rule.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "project id {0:?} must be 1 to 63 characters of a-z, 0-9 and -, starting with a letter or digit"
+)]
+pub struct InvalidProjectId(pub String);
+
+impl ProjectId {
+    /// The id as text.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl FromStr for ProjectId {
+    type Err = InvalidProjectId;
+    fn from_str(s: &str) -> Result<Self, InvalidProjectId> {
+        let ok = (1..=63).contains(&s.len())
+            && s.bytes()
+                .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+            && !s.starts_with('-');
+        if ok {
+            Ok(ProjectId(s.to_owned()))
+        } else {
+            Err(InvalidProjectId(s.chars().take(80).collect()))
+        }
+    }
+}
+
+impl fmt::Display for ProjectId {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// A project as created.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewProject {
+    /// Its id.
+    pub id: ProjectId,
+    /// The URL that approves every update (validateUserUpdated), if any.
+    pub validation_webhook: Option<String>,
+    /// The secret that signs webhook calls and answers.
+    pub webhook_secret: Option<String>,
+    /// How long the webhook may take, in milliseconds.
+    pub webhook_timeout_ms: u32,
+    /// Whether creating a user sends a welcome email.
+    pub welcome_email: bool,
+}
+
+impl NewProject {
+    /// A project with no webhook and welcome emails on.
+    pub fn new(id: ProjectId) -> Self {
+        NewProject {
+            id,
+            validation_webhook: None,
+            webhook_secret: None,
+            webhook_timeout_ms: 5_000,
+            welcome_email: true,
+        }
+    }
+}
+
+/// A stored project.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Project {
+    /// Its settings.
+    pub settings: NewProject,
+    /// When it was created.
+    pub created_at: Timestamp,
+}
+
+impl Project {
+    /// Its id.
+    pub fn id(&self) -> &ProjectId {
+        &self.settings.id
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn project_ids_follow_the_path_safe_rule() {
+        for good in ["sandbox", "acme-clinic", "a", "p1"] {
+            assert!(good.parse::<ProjectId>().is_ok(), "{good}");
+        }
+        let too_long = "a".repeat(64);
+        for bad in ["", "Sandbox", "-x", "a b", "a/b", "é", too_long.as_str()] {
+            assert!(bad.parse::<ProjectId>().is_err(), "{bad}");
+        }
+    }
+}

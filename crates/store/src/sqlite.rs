@@ -1,0 +1,519 @@
+//! The embedded default: one SQLite file in WAL mode.
+
+use std::path::Path;
+use std::str::FromStr;
+use std::time::Duration;
+
+use fitmate_model::projects::Suspension;
+use fitmate_model::rules::{Email, Metadata};
+use fitmate_model::{ApiVersion, User};
+use jiff::Timestamp;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+    SqliteSynchronous,
+};
+use sqlx::{Row, SqliteConnection};
+use uuid::Uuid;
+
+use crate::keys::{self, ApiKey, KeyInfo};
+use crate::{Conflict, NewProject, Project, ProjectId, Store, StoreError, StoredUser};
+
+/// The database `fitmate` uses when given none: a file under `fitmate-data/` in the working
+/// directory, created on first use.
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://fitmate-data/fitmate.db";
+
+/// Readers beside the one writer. WAL lets them read while it writes.
+const READERS: u32 = 4;
+
+/// The store on one SQLite file.
+///
+/// The file is in WAL mode with `synchronous=NORMAL`: a write is acknowledged once it is in
+/// the write-ahead log, so a crash or kill of the server loses nothing acknowledged, while
+/// a power loss may lose the last transactions before the next checkpoint (see
+/// `docs/deploy.md`). All writes go through one connection, in order; reads use a small
+/// pool of their own.
+#[derive(Debug, Clone)]
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+}
+
+impl SqliteStore {
+    /// Opens (creating if missing, with its folder) the database at `url`, such as
+    /// `sqlite://fitmate-data/fitmate.db`, and applies the migrations.
+    pub async fn open(url: &str) -> Result<Self, StoreError> {
+        let bad_url = |reason: String| StoreError::BadUrl {
+            url: url.to_owned(),
+            reason,
+        };
+        let options = SqliteConnectOptions::from_str(url)
+            .map_err(|e| bad_url(e.to_string()))?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Normal)
+            .busy_timeout(Duration::from_secs(5))
+            .foreign_keys(true);
+        let file = options.get_filename().to_owned();
+        let in_memory = file.as_os_str().is_empty() || file == Path::new(":memory:");
+        if !in_memory
+            && let Some(folder) = file.parent()
+            && !folder.as_os_str().is_empty()
+        {
+            std::fs::create_dir_all(folder)
+                .map_err(|e| bad_url(format!("cannot create {}: {e}", folder.display())))?;
+        }
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        let reader = if in_memory {
+            writer.clone()
+        } else {
+            SqlitePoolOptions::new()
+                .max_connections(READERS)
+                .connect_with(options.read_only(true))
+                .await?
+        };
+        Ok(SqliteStore { writer, reader })
+    }
+
+    /// Closes the connections, checkpointing the write-ahead log.
+    pub async fn close(&self) {
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+fn millis(t: Timestamp) -> i64 {
+    t.as_millisecond()
+}
+
+fn timestamp(ms: i64) -> Result<Timestamp, StoreError> {
+    Timestamp::from_millisecond(ms).map_err(|e| StoreError::corrupt("timestamp", e))
+}
+
+fn project_of(row: &SqliteRow) -> Result<Project, StoreError> {
+    let id: String = row.try_get("id")?;
+    let timeout: i64 = row.try_get("webhook_timeout_ms")?;
+    Ok(Project {
+        settings: NewProject {
+            id: id.parse().map_err(|e| StoreError::corrupt("project", e))?,
+            validation_webhook: row.try_get("validation_webhook")?,
+            webhook_secret: row.try_get("webhook_secret")?,
+            webhook_timeout_ms: u32::try_from(timeout)
+                .map_err(|e| StoreError::corrupt("project", e))?,
+            welcome_email: row.try_get("welcome_email")?,
+        },
+        created_at: timestamp(row.try_get("created_at")?)?,
+    })
+}
+
+fn key_of(row: &SqliteRow) -> Result<KeyInfo, StoreError> {
+    let project: String = row.try_get("project_id")?;
+    let version: String = row.try_get("version")?;
+    Ok(KeyInfo {
+        prefix: row.try_get("prefix")?,
+        project: project.parse().map_err(|e| StoreError::corrupt("key", e))?,
+        version: version
+            .parse()
+            .map_err(|e: fitmate_model::UnknownVersion| StoreError::corrupt("key", e))?,
+        created_at: timestamp(row.try_get("created_at")?)?,
+        revoked_at: row
+            .try_get::<Option<i64>, _>("revoked_at")?
+            .map(timestamp)
+            .transpose()?,
+    })
+}
+
+fn user_of(row: &SqliteRow) -> Result<StoredUser, StoreError> {
+    let id: String = row.try_get("id")?;
+    let document: &str = row.try_get("document")?;
+    let secure: &str = row.try_get("secure_metadata")?;
+    let mut user: User =
+        serde_json::from_str(document).map_err(|e| StoreError::corrupt_json("user", &e))?;
+    user.secure_metadata = serde_json::from_str::<Metadata>(secure)
+        .map_err(|e| StoreError::corrupt_json("user", &e))?;
+    Ok(StoredUser {
+        id: id.parse().map_err(|e| StoreError::corrupt("user", e))?,
+        user,
+        revision: row.try_get("revision")?,
+    })
+}
+
+fn suspension_of(row: &SqliteRow) -> Result<Suspension, StoreError> {
+    Ok(Suspension {
+        reason: row.try_get("reason")?,
+        start_date: timestamp(row.try_get("start_at")?)?,
+        end_date: row
+            .try_get::<Option<i64>, _>("end_at")?
+            .map(timestamp)
+            .transpose()?,
+    })
+}
+
+/// The columns of `user` that the unique indexes read.
+struct UserKeys {
+    email: String,
+    phone: String,
+    username: Option<String>,
+    document: String,
+    secure: String,
+}
+
+impl UserKeys {
+    fn of(user: &User) -> Result<Self, StoreError> {
+        Ok(UserKeys {
+            email: user.email.normalized(),
+            phone: user.phonenumber.normalized(),
+            username: user.username.as_ref().map(|u| u.as_str().to_owned()),
+            document: serde_json::to_string(user)
+                .map_err(|e| StoreError::corrupt_json("user", &e))?,
+            secure: serde_json::to_string(&user.secure_metadata)
+                .map_err(|e| StoreError::corrupt_json("user", &e))?,
+        })
+    }
+}
+
+fn is_unique_violation(error: &sqlx::Error) -> bool {
+    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+/// Which value of `keys` another user (not `except`) of the project holds, email first: the
+/// database names only the first index it tripped over, and email is the user's key.
+async fn which_conflict(
+    conn: &mut SqliteConnection,
+    project: &ProjectId,
+    keys: &UserKeys,
+    except: Option<Uuid>,
+) -> Result<Conflict, StoreError> {
+    let row = sqlx::query(
+        "SELECT
+            COALESCE(MAX(email_key = ?1), 0) AS email,
+            COALESCE(MAX(phone_key = ?2), 0) AS phone,
+            COALESCE(MAX(username = ?3), 0) AS username
+         FROM users WHERE project_id = ?4 AND id IS NOT ?5",
+    )
+    .bind(&keys.email)
+    .bind(&keys.phone)
+    .bind(&keys.username)
+    .bind(project.as_str())
+    .bind(except.map(|id| id.to_string()))
+    .fetch_one(&mut *conn)
+    .await?;
+    let (email, phone): (bool, bool) = (row.try_get("email")?, row.try_get("phone")?);
+    Ok(if email {
+        Conflict::Email
+    } else if phone {
+        Conflict::Phone
+    } else {
+        Conflict::Username
+    })
+}
+
+impl Store for SqliteStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query("SELECT 1").execute(&self.reader).await?;
+        Ok(())
+    }
+
+    async fn create_project(&self, project: &NewProject) -> Result<Project, StoreError> {
+        let now = Timestamp::now();
+        let inserted = sqlx::query(
+            "INSERT INTO projects
+                (id, created_at, validation_webhook, webhook_secret, webhook_timeout_ms, welcome_email)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(project.id.as_str())
+        .bind(millis(now))
+        .bind(&project.validation_webhook)
+        .bind(&project.webhook_secret)
+        .bind(i64::from(project.webhook_timeout_ms))
+        .bind(project.welcome_email)
+        .execute(&self.writer)
+        .await;
+        match inserted {
+            Ok(_) => Ok(Project {
+                settings: project.clone(),
+                created_at: Timestamp::from_millisecond(millis(now)).unwrap_or(now),
+            }),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::ProjectExists),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn project(&self, id: &ProjectId) -> Result<Option<Project>, StoreError> {
+        sqlx::query("SELECT * FROM projects WHERE id = ?")
+            .bind(id.as_str())
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(project_of)
+            .transpose()
+    }
+
+    async fn projects(&self) -> Result<Vec<Project>, StoreError> {
+        sqlx::query("SELECT * FROM projects ORDER BY created_at, id")
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(project_of)
+            .collect()
+    }
+
+    async fn create_key(
+        &self,
+        project: &ProjectId,
+        version: ApiVersion,
+    ) -> Result<(ApiKey, KeyInfo), StoreError> {
+        if self.project(project).await?.is_none() {
+            return Err(StoreError::NotFound("project"));
+        }
+        let now = Timestamp::from_millisecond(millis(Timestamp::now()))
+            .map_err(|e| StoreError::corrupt("timestamp", e))?;
+        // A prefix carries 54 random bits; a clash is all but impossible, but costs only a
+        // retry.
+        for _ in 0..3 {
+            let key = ApiKey::generate().map_err(|e| StoreError::corrupt("random key", e))?;
+            let inserted = sqlx::query(
+                "INSERT INTO api_keys (prefix, hash, project_id, version, created_at)
+                 VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(key.prefix())
+            .bind(&keys::hash(key.expose())[..])
+            .bind(project.as_str())
+            .bind(version.as_str())
+            .bind(millis(now))
+            .execute(&self.writer)
+            .await;
+            match inserted {
+                Ok(_) => {
+                    let info = KeyInfo {
+                        prefix: key.prefix().to_owned(),
+                        project: project.clone(),
+                        version,
+                        created_at: now,
+                        revoked_at: None,
+                    };
+                    return Ok((key, info));
+                }
+                Err(e) if is_unique_violation(&e) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::corrupt("random key", "three prefixes clashed"))
+    }
+
+    async fn keys(&self) -> Result<Vec<KeyInfo>, StoreError> {
+        sqlx::query("SELECT * FROM api_keys ORDER BY created_at, prefix")
+            .fetch_all(&self.reader)
+            .await?
+            .iter()
+            .map(key_of)
+            .collect()
+    }
+
+    async fn revoke_key(&self, prefix: &str) -> Result<KeyInfo, StoreError> {
+        sqlx::query(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, ?)
+             WHERE prefix = ? RETURNING *",
+        )
+        .bind(millis(Timestamp::now()))
+        .bind(prefix)
+        .fetch_optional(&self.writer)
+        .await?
+        .as_ref()
+        .map(key_of)
+        .transpose()?
+        .ok_or(StoreError::NotFound("key"))
+    }
+
+    async fn authenticate(&self, presented: &str) -> Result<Option<KeyInfo>, StoreError> {
+        let Some(prefix) = keys::prefix_of(presented) else {
+            return Ok(None);
+        };
+        let Some(row) = sqlx::query("SELECT * FROM api_keys WHERE prefix = ?")
+            .bind(prefix)
+            .fetch_optional(&self.reader)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let hash: &[u8] = row.try_get("hash")?;
+        if !keys::matches(presented, hash) {
+            return Ok(None);
+        }
+        let info = key_of(&row)?;
+        Ok(info.revoked_at.is_none().then_some(info))
+    }
+
+    async fn create_user(
+        &self,
+        project: &ProjectId,
+        user: &User,
+    ) -> Result<StoredUser, StoreError> {
+        let keys = UserKeys::of(user)?;
+        let id = Uuid::new_v4();
+        let now = millis(Timestamp::now());
+        let mut conn = self.writer.acquire().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO users (id, project_id, email_key, phone_key, username, document,
+                                secure_metadata, revision, created_at, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
+        )
+        .bind(id.to_string())
+        .bind(project.as_str())
+        .bind(&keys.email)
+        .bind(&keys.phone)
+        .bind(&keys.username)
+        .bind(&keys.document)
+        .bind(&keys.secure)
+        .bind(now)
+        .bind(now)
+        .execute(&mut *conn)
+        .await;
+        match inserted {
+            Ok(_) => Ok(StoredUser {
+                id,
+                user: user.clone(),
+                revision: 1,
+            }),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(
+                which_conflict(&mut conn, project, &keys, None).await?,
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn user_by_email(
+        &self,
+        project: &ProjectId,
+        email: &Email,
+    ) -> Result<Option<StoredUser>, StoreError> {
+        sqlx::query("SELECT * FROM users WHERE project_id = ? AND email_key = ?")
+            .bind(project.as_str())
+            .bind(email.normalized())
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(user_of)
+            .transpose()
+    }
+
+    async fn user_by_id(
+        &self,
+        project: &ProjectId,
+        id: Uuid,
+    ) -> Result<Option<StoredUser>, StoreError> {
+        sqlx::query("SELECT * FROM users WHERE project_id = ? AND id = ?")
+            .bind(project.as_str())
+            .bind(id.to_string())
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(user_of)
+            .transpose()
+    }
+
+    async fn update_user(
+        &self,
+        project: &ProjectId,
+        current: &StoredUser,
+        next: &User,
+    ) -> Result<StoredUser, StoreError> {
+        let keys = UserKeys::of(next)?;
+        let mut conn = self.writer.acquire().await?;
+        let updated = sqlx::query(
+            "UPDATE users SET phone_key = ?, username = ?, document = ?, secure_metadata = ?,
+                              revision = revision + 1, updated_at = ?
+             WHERE project_id = ? AND id = ? AND revision = ?",
+        )
+        .bind(&keys.phone)
+        .bind(&keys.username)
+        .bind(&keys.document)
+        .bind(&keys.secure)
+        .bind(millis(Timestamp::now()))
+        .bind(project.as_str())
+        .bind(current.id.to_string())
+        .bind(current.revision)
+        .execute(&mut *conn)
+        .await;
+        match updated {
+            Ok(done) if done.rows_affected() == 1 => Ok(StoredUser {
+                id: current.id,
+                user: next.clone(),
+                revision: current.revision + 1,
+            }),
+            Ok(_) => Err(StoreError::Stale),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(
+                which_conflict(&mut conn, project, &keys, Some(current.id)).await?,
+            )),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    async fn suspend(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        reason: &str,
+        start: Timestamp,
+        until: Option<Timestamp>,
+    ) -> Result<Suspension, StoreError> {
+        sqlx::query(
+            "INSERT INTO suspensions (user_id, reason, start_at, end_at)
+             SELECT id, ?, ?, ? FROM users WHERE project_id = ? AND id = ?
+             RETURNING *",
+        )
+        .bind(reason)
+        .bind(millis(start))
+        .bind(until.map(millis))
+        .bind(project.as_str())
+        .bind(user.to_string())
+        .fetch_optional(&self.writer)
+        .await?
+        .as_ref()
+        .map(suspension_of)
+        .transpose()?
+        .ok_or(StoreError::NotFound("user"))
+    }
+
+    async fn unsuspend(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        if self.user_by_id(project, user).await?.is_none() {
+            return Err(StoreError::NotFound("user"));
+        }
+        let done = sqlx::query(
+            "UPDATE suspensions SET end_at = ?1
+             WHERE user_id = ?2 AND start_at <= ?1 AND (end_at IS NULL OR end_at > ?1)",
+        )
+        .bind(millis(now))
+        .bind(user.to_string())
+        .execute(&self.writer)
+        .await?;
+        Ok(done.rows_affected())
+    }
+
+    async fn active_suspensions(
+        &self,
+        user: Uuid,
+        now: Timestamp,
+    ) -> Result<Vec<Suspension>, StoreError> {
+        sqlx::query(
+            "SELECT * FROM suspensions
+             WHERE user_id = ?1 AND start_at <= ?2 AND (end_at IS NULL OR end_at > ?2)
+             ORDER BY start_at, id",
+        )
+        .bind(user.to_string())
+        .bind(millis(now))
+        .fetch_all(&self.reader)
+        .await?
+        .iter()
+        .map(suspension_of)
+        .collect()
+    }
+}

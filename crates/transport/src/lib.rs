@@ -1,0 +1,8 @@
+#![doc = include_str!("../README.md")]
+#![deny(missing_docs)]
+
+#[cfg(feature = "server")]
+pub mod server;
+
+/// The model crate, for the request and response types.
+pub use fitmate_model as model;

@@ -1,0 +1,46 @@
+//! Applying an update: read, check the combination, write if nobody wrote in between.
+
+use fitmate_model::UserChanges;
+use fitmate_store::{ProjectId, Store, StoreError, StoredUser};
+use uuid::Uuid;
+
+use super::error::ApiError;
+
+/// How the user to update is named.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Target<'a> {
+    /// By email (the Fitmate endpoints).
+    Email(&'a fitmate_model::rules::Email),
+    /// By identifier (the project API).
+    Id(Uuid),
+}
+
+/// How often an update is tried again when another one wrote the user first.
+const ATTEMPTS: usize = 8;
+
+/// Applies `changes` to the user of `project` named by `target`: only the fields given
+/// change, metadata replaces the stored object whole, and the rules across fields are
+/// checked on the result. Two racing updates both apply, one after the other, each on the
+/// other's result: the store refuses a write based on a stale read, and the read is redone.
+pub(crate) async fn update_user<S: Store>(
+    store: &S,
+    project: &ProjectId,
+    target: Target<'_>,
+    changes: &UserChanges,
+) -> Result<StoredUser, ApiError> {
+    for _ in 0..ATTEMPTS {
+        let current = match target {
+            Target::Email(email) => store.user_by_email(project, email).await?,
+            Target::Id(id) => store.user_by_id(project, id).await?,
+        }
+        .ok_or(ApiError::UserNotFound)?;
+        let next = current.user.with_changes(changes)?;
+        match store.update_user(project, &current, &next).await {
+            Err(StoreError::Stale) => continue,
+            done => return Ok(done?),
+        }
+    }
+    Err(ApiError::internal(&format_args!(
+        "update lost {ATTEMPTS} races in a row"
+    )))
+}

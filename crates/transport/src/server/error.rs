@@ -1,0 +1,265 @@
+//! Every failure the server answers with, and how each surface writes it.
+//!
+//! Handlers return [`ApiError`]; it travels in the response's extensions to the `finish`
+//! middleware, which knows the surface (from the path) and the request id, and writes the
+//! body there. Responses that fail outside a handler (no such route, a timeout, a body over
+//! the limit) are written by the same middleware from their status, so every error is JSON
+//! in its surface's format.
+
+use std::fmt;
+
+use axum::response::{IntoResponse, Response};
+use fitmate_model::error::ErrorBody;
+use fitmate_model::projects::{self, ErrorCode};
+use fitmate_model::rules::Report;
+use fitmate_model::{UnknownVersion, error as fitmate_error};
+use fitmate_store::{Conflict, StoreError};
+use http::StatusCode;
+
+/// Which API a path belongs to: the two write their errors differently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Surface {
+    /// `/users/...` and everything else: `{"message", "errors"}`.
+    Fitmate,
+    /// `/{projectId}/users/{userId}`: `{"error", "code"}`.
+    Projects,
+}
+
+impl Surface {
+    pub(crate) fn of(path: &str) -> Surface {
+        let mut segments = path.trim_start_matches('/').split('/');
+        let shape = (
+            segments.next(),
+            segments.next(),
+            segments.next(),
+            segments.next(),
+        );
+        match shape {
+            (Some(_), Some("users"), Some(_), None) => Surface::Projects,
+            _ => Surface::Fitmate,
+        }
+    }
+}
+
+/// A failure with a fixed status and body. The client sees only the message written for it;
+/// the cause of an internal error goes to the log, tagged with the request id.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum ApiError {
+    /// 401: no key, or an unknown or revoked one.
+    Unauthenticated,
+    /// 400: the `Fitmate-Version` header names no supported version.
+    UnknownVersion(UnknownVersion),
+    /// 403: the path names another project than the key's.
+    Forbidden,
+    /// 404: no such user in the key's project.
+    UserNotFound,
+    /// 400: the body breaks the contract; every fault is listed.
+    Invalid(Report),
+    /// 409: another user of the project has this value.
+    Taken(Conflict),
+    /// 413: the body is over the limit.
+    PayloadTooLarge,
+    /// 415: the body is not JSON.
+    UnsupportedMediaType,
+    /// 404: no such endpoint.
+    RouteNotFound,
+    /// 405: the endpoint does not take this method.
+    MethodNotAllowed,
+    /// 503: the request took longer than the server allows.
+    Timeout,
+    /// 500: something failed on the server's side; the log has the cause.
+    Internal,
+}
+
+/// The largest body the server reads.
+pub const BODY_LIMIT: usize = 64 * 1024;
+
+impl ApiError {
+    /// Logs `cause` (never shown to the client) and answers 500.
+    pub(crate) fn internal(cause: &dyn fmt::Display) -> ApiError {
+        tracing::error!(error = %cause, "internal error");
+        ApiError::Internal
+    }
+
+    /// The status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ApiError::UnknownVersion(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ApiError::Forbidden => StatusCode::FORBIDDEN,
+            ApiError::UserNotFound | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
+            ApiError::Taken(_) => StatusCode::CONFLICT,
+            ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The error a bare status stands for, for responses made outside the handlers.
+    pub(crate) fn from_status(status: StatusCode) -> ApiError {
+        match status {
+            StatusCode::UNAUTHORIZED => ApiError::Unauthenticated,
+            StatusCode::NOT_FOUND => ApiError::RouteNotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ApiError::UnsupportedMediaType,
+            StatusCode::REQUEST_TIMEOUT | StatusCode::SERVICE_UNAVAILABLE => ApiError::Timeout,
+            s if s.is_client_error() => ApiError::Invalid(
+                fitmate_model::rules::Fault::new(
+                    "",
+                    fitmate_model::rules::Code::InvalidJson,
+                    "the request could not be read",
+                )
+                .into(),
+            ),
+            _ => ApiError::Internal,
+        }
+    }
+
+    const UNAUTHENTICATED: &'static str =
+        "Missing or invalid API key: send Authorization: Bearer <key>";
+    const PAYLOAD_TOO_LARGE: &'static str = "the body is over 64 KiB";
+    const UNSUPPORTED_MEDIA_TYPE: &'static str =
+        "the body must be JSON sent with Content-Type: application/json";
+    const ROUTE_NOT_FOUND: &'static str = "no such endpoint";
+    const METHOD_NOT_ALLOWED: &'static str = "this endpoint does not take this method";
+    const TIMEOUT: &'static str =
+        "the request took too long; nothing may be assumed about it, retry it";
+    const INTERNAL: &'static str = "Internal server error";
+
+    /// The JSON body in `surface`'s format.
+    pub(crate) fn body(&self, surface: Surface, request_id: &str) -> serde_json::Value {
+        let json = match surface {
+            Surface::Fitmate => serde_json::to_value(self.fitmate_body(request_id)),
+            Surface::Projects => serde_json::to_value(self.projects_body(request_id)),
+        };
+        json.unwrap_or_else(|_| serde_json::json!({"message": Self::INTERNAL}))
+    }
+
+    fn fitmate_body(&self, request_id: &str) -> ErrorBody {
+        let mut body = match self {
+            ApiError::Unauthenticated => ErrorBody::message(Self::UNAUTHENTICATED),
+            ApiError::UnknownVersion(unknown) => ErrorBody::message(unknown.to_string()),
+            ApiError::Forbidden => ErrorBody::message("this key does not serve that project"),
+            ApiError::UserNotFound => ErrorBody::message(fitmate_error::USER_NOT_FOUND),
+            ApiError::Invalid(report) => ErrorBody::from_report(report.clone()),
+            ApiError::Taken(Conflict::Email) => ErrorBody::email_exists(),
+            ApiError::Taken(Conflict::Phone) => ErrorBody::phone_exists(),
+            ApiError::Taken(conflict) => ErrorBody::message(conflict.to_string()),
+            ApiError::PayloadTooLarge => ErrorBody::message(Self::PAYLOAD_TOO_LARGE),
+            ApiError::UnsupportedMediaType => ErrorBody::message(Self::UNSUPPORTED_MEDIA_TYPE),
+            ApiError::RouteNotFound => ErrorBody::message(Self::ROUTE_NOT_FOUND),
+            ApiError::MethodNotAllowed => ErrorBody::message(Self::METHOD_NOT_ALLOWED),
+            ApiError::Timeout => ErrorBody::message(Self::TIMEOUT),
+            ApiError::Internal => ErrorBody::message(Self::INTERNAL),
+        };
+        if self.status().is_server_error() {
+            body.request_id = Some(request_id.to_owned());
+        }
+        body
+    }
+
+    fn projects_body(&self, request_id: &str) -> projects::ErrorBody {
+        use projects::ErrorBody as Body;
+        let mut body = match self {
+            ApiError::Unauthenticated => {
+                Body::new(ErrorCode::Unauthenticated, Self::UNAUTHENTICATED)
+            }
+            ApiError::UnknownVersion(unknown) => {
+                Body::new(ErrorCode::UnsupportedVersion, unknown.to_string())
+            }
+            ApiError::Forbidden => Body::new(
+                ErrorCode::NotAuthorized,
+                "This API key does not serve that project",
+            ),
+            ApiError::UserNotFound | ApiError::RouteNotFound => {
+                Body::new(ErrorCode::NotFound, fitmate_error::USER_NOT_FOUND)
+            }
+            ApiError::Invalid(report) => Body::from_report(report.clone()),
+            ApiError::Taken(_) => Body::new(ErrorCode::UsernameTaken, "Username already taken"),
+            ApiError::PayloadTooLarge => {
+                Body::new(ErrorCode::PayloadTooLarge, Self::PAYLOAD_TOO_LARGE)
+            }
+            ApiError::UnsupportedMediaType => Body::new(
+                ErrorCode::UnsupportedMediaType,
+                Self::UNSUPPORTED_MEDIA_TYPE,
+            ),
+            ApiError::MethodNotAllowed => {
+                Body::new(ErrorCode::MethodNotAllowed, Self::METHOD_NOT_ALLOWED)
+            }
+            ApiError::Timeout | ApiError::Internal => {
+                let mut body = Body::new(ErrorCode::ServerError, Self::INTERNAL);
+                if matches!(self, ApiError::Timeout) {
+                    body.error = Self::TIMEOUT.to_owned();
+                }
+                body
+            }
+        };
+        if self.status().is_server_error() {
+            body.details = Some(request_id.to_owned());
+        }
+        body
+    }
+}
+
+impl fmt::Display for ApiError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", self.status())
+    }
+}
+
+impl std::error::Error for ApiError {}
+
+impl From<Report> for ApiError {
+    fn from(report: Report) -> Self {
+        ApiError::Invalid(report)
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(error: StoreError) -> Self {
+        match error {
+            StoreError::Conflict(conflict) => ApiError::Taken(conflict),
+            other => ApiError::internal(&other),
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    /// The status alone, with the error in the extensions; `finish` writes the body.
+    fn into_response(self) -> Response {
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(self);
+        response
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_project_surface_is_the_three_segment_users_path() {
+        assert_eq!(Surface::of("/acme/users/123"), Surface::Projects);
+        assert_eq!(Surface::of("/users/create"), Surface::Fitmate);
+        assert_eq!(Surface::of("/healthz"), Surface::Fitmate);
+        assert_eq!(Surface::of("/acme/users/123/x"), Surface::Fitmate);
+    }
+
+    #[test]
+    fn server_errors_carry_the_request_id_and_no_cause() {
+        let body = ApiError::Internal.body(Surface::Projects, "req-1");
+        assert_eq!(body["code"], "user/server-error");
+        assert_eq!(body["details"], "req-1");
+        let body = ApiError::Internal.body(Surface::Fitmate, "req-2");
+        assert_eq!(body["requestId"], "req-2");
+        let body = ApiError::UserNotFound.body(Surface::Fitmate, "req-3");
+        assert_eq!(
+            body,
+            serde_json::json!({"message": "User not found", "errors": []})
+        );
+    }
+}

@@ -1,0 +1,155 @@
+//! What handlers take from a request: the authenticated caller and the JSON body.
+
+use std::sync::{Arc, OnceLock};
+
+use axum::body::Bytes;
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use fitmate_model::ApiVersion;
+use fitmate_store::{ProjectId, Store};
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::request::Parts;
+use http::{HeaderMap, HeaderName};
+
+use super::App;
+use super::error::{ApiError, BODY_LIMIT};
+
+/// The header that picks the API version of a request and names it in every response.
+pub const VERSION_HEADER: HeaderName = HeaderName::from_static("fitmate-version");
+
+/// Where the version a request ended up using is written, for the response header. The
+/// `finish` middleware puts one in every request.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct VersionSlot(pub(crate) Arc<OnceLock<ApiVersion>>);
+
+/// The version a request asks for in its header: `None` when it sends none.
+pub(crate) fn requested_version(headers: &HeaderMap) -> Result<Option<ApiVersion>, ApiError> {
+    let Some(value) = headers.get(&VERSION_HEADER) else {
+        return Ok(None);
+    };
+    let text = String::from_utf8_lossy(value.as_bytes());
+    text.trim()
+        .parse()
+        .map(Some)
+        .map_err(ApiError::UnknownVersion)
+}
+
+/// The caller of an authenticated endpoint: the key's project, and the version of this
+/// request (the header's, else the key's pin).
+#[derive(Debug, Clone)]
+pub(crate) struct Caller {
+    pub(crate) project: ProjectId,
+    pub(crate) version: ApiVersion,
+}
+
+fn bearer(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, key) = value.split_once(' ')?;
+    scheme.eq_ignore_ascii_case("bearer").then(|| key.trim())
+}
+
+impl<S: Store> FromRequestParts<App<S>> for Caller {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
+        let key = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
+        let info = app
+            .store()
+            .authenticate(key)
+            .await?
+            .ok_or(ApiError::Unauthenticated)?;
+        let version = requested_version(&parts.headers)?.unwrap_or(info.version);
+        if let Some(slot) = parts.extensions.get::<VersionSlot>() {
+            let _ = slot.0.set(version);
+        }
+        Ok(Caller {
+            project: info.project,
+            version,
+        })
+    }
+}
+
+/// A JSON request body: sent as `application/json` (or a `+json` type), at most
+/// [`BODY_LIMIT`] bytes. Its contents are read by the model, which reports every fault.
+#[derive(Debug)]
+pub(crate) struct JsonBody(pub(crate) Bytes);
+
+fn is_json(headers: &HeaderMap) -> bool {
+    let Some(value) = headers.get(CONTENT_TYPE).and_then(|v| v.to_str().ok()) else {
+        return false;
+    };
+    let essence = value.split(';').next().unwrap_or("").trim();
+    essence.eq_ignore_ascii_case("application/json")
+        || essence.rsplit_once('+').is_some_and(|(kind, suffix)| {
+            suffix.eq_ignore_ascii_case("json")
+                && kind.len() >= 12
+                && kind[..12].eq_ignore_ascii_case("application/")
+        })
+}
+
+impl<S: Send + Sync> FromRequest<S> for JsonBody {
+    type Rejection = ApiError;
+
+    async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
+        if !is_json(request.headers()) {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        match axum::body::to_bytes(request.into_body(), BODY_LIMIT).await {
+            Ok(bytes) => Ok(JsonBody(bytes)),
+            Err(error) => {
+                let over_limit = std::error::Error::source(&error)
+                    .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>())
+                    || error.into_inner().is::<http_body_util::LengthLimitError>();
+                if over_limit {
+                    Err(ApiError::PayloadTooLarge)
+                } else {
+                    // The client went away or sent a broken body: nobody reads this answer.
+                    Err(ApiError::from_status(http::StatusCode::BAD_REQUEST))
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use http::HeaderValue;
+
+    fn with_type(value: &str) -> HeaderMap {
+        let mut headers = HeaderMap::new();
+        if let Ok(value) = HeaderValue::from_str(value) {
+            headers.insert(CONTENT_TYPE, value);
+        }
+        headers
+    }
+
+    #[test]
+    fn json_content_types_are_recognised() {
+        for yes in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/merge-patch+json",
+        ] {
+            assert!(is_json(&with_type(yes)), "{yes}");
+        }
+        for no in [
+            "",
+            "text/plain",
+            "application/x-www-form-urlencoded",
+            "text/x+json",
+        ] {
+            assert!(!is_json(&with_type(no)), "{no}");
+        }
+        assert!(!is_json(&HeaderMap::new()));
+    }
+
+    #[test]
+    fn bearer_scheme_is_case_insensitive_and_required() {
+        let mut headers = HeaderMap::new();
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("bearer fm_abc"));
+        assert_eq!(bearer(&headers), Some("fm_abc"));
+        headers.insert(AUTHORIZATION, HeaderValue::from_static("Basic Zm06YWJj"));
+        assert_eq!(bearer(&headers), None);
+    }
+}

@@ -1,0 +1,303 @@
+//! The HTTP server: both API surfaces over a [`Store`].
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
+//! use fitmate_store::SqliteStore;
+//! use fitmate_transport::server::{App, ServerConfig, serve, shutdown_signal};
+//!
+//! let store = SqliteStore::open("sqlite://fitmate-data/fitmate.db").await?;
+//! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
+//! serve(listener, App::new(store, ServerConfig::default()), shutdown_signal()).await?;
+//! # Ok(())
+//! # }
+//! ```
+
+mod apply;
+mod error;
+mod extract;
+mod fitmate;
+mod projects;
+
+use std::future::Future;
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, patch, post};
+use axum::serve::ListenerExt;
+use fitmate_model::ApiVersion;
+use fitmate_store::Store;
+use http::header::CONTENT_TYPE;
+use http::{HeaderName, HeaderValue, StatusCode};
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::timeout::TimeoutLayer;
+use tower_http::trace::TraceLayer;
+use tracing::Span;
+
+pub use error::{ApiError, BODY_LIMIT};
+pub use extract::VERSION_HEADER;
+
+use error::Surface;
+use extract::VersionSlot;
+
+/// The header that carries the request id, in requests (where a well-formed one a client
+/// sends is kept) and in every response.
+pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
+
+/// How the server behaves, apart from where it keeps its data.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct ServerConfig {
+    /// The longest a request may take before it is answered 503.
+    pub request_timeout: Duration,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        ServerConfig {
+            request_timeout: Duration::from_secs(30),
+        }
+    }
+}
+
+/// The server's shared state: the store and the configuration.
+#[derive(Debug)]
+pub struct App<S> {
+    inner: Arc<Inner<S>>,
+}
+
+#[derive(Debug)]
+struct Inner<S> {
+    store: S,
+    config: ServerConfig,
+    openapi: axum::body::Bytes,
+}
+
+impl<S> Clone for App<S> {
+    fn clone(&self) -> Self {
+        App {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<S: Store> App<S> {
+    /// The state of a server over `store`.
+    pub fn new(store: S, config: ServerConfig) -> Self {
+        let openapi = serde_json::to_vec_pretty(&fitmate_model::openapi()).unwrap_or_default();
+        App {
+            inner: Arc::new(Inner {
+                store,
+                config,
+                openapi: openapi.into(),
+            }),
+        }
+    }
+
+    /// The store.
+    pub fn store(&self) -> &S {
+        &self.inner.store
+    }
+}
+
+/// The whole API as a router, with its layers: request ids, logs, timeout, body limit, and
+/// the JSON error bodies and `Fitmate-Version` header of every response.
+pub fn router<S: Store>(app: App<S>) -> Router {
+    let timeout = app.inner.config.request_timeout;
+    Router::new()
+        .route("/users/create", post(fitmate::create::<S>))
+        .route("/users/update", post(fitmate::update::<S>))
+        .route("/users/retrieve", post(fitmate::retrieve::<S>))
+        .route(
+            "/{project_id}/users/{user_id}",
+            patch(projects::update::<S>),
+        )
+        .route("/healthz", get(healthz::<S>))
+        .route("/openapi.json", get(openapi::<S>))
+        .fallback(|| async { ApiError::RouteNotFound })
+        .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
+        .with_state(app)
+        .layer(
+            tower::ServiceBuilder::new()
+                .layer(middleware::from_fn(drop_bad_request_id))
+                .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, NewRequestId))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(request_span)
+                        .on_request(())
+                        .on_response(log_response)
+                        .on_failure(()),
+                )
+                .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+                .layer(middleware::from_fn(finish))
+                .layer(TimeoutLayer::with_status_code(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    timeout,
+                ))
+                .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
+        )
+}
+
+/// Serves `app` on `listener` until `shutdown` completes, then lets the requests in flight
+/// finish.
+pub async fn serve<S: Store>(
+    listener: tokio::net::TcpListener,
+    app: App<S>,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    let listener = listener.tap_io(|tcp| {
+        let _ = tcp.set_nodelay(true);
+    });
+    axum::serve(listener, router(app))
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let interrupt = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = interrupt => {},
+        () = terminate => {},
+    }
+    tracing::info!("shutting down: finishing the requests in flight");
+}
+
+#[derive(Debug, Clone, Copy)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&uuid::Uuid::new_v4().to_string())
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// A client's request id is kept when it is 1 to 64 characters of `A-Za-z0-9-_.`; any other
+/// is replaced, so nothing odd reaches the logs through it.
+async fn drop_bad_request_id(mut request: Request, next: Next) -> Response {
+    let well_formed = request.headers().get(&REQUEST_ID_HEADER).is_none_or(|id| {
+        (1..=64).contains(&id.len())
+            && id
+                .as_bytes()
+                .iter()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.'))
+    });
+    if !well_formed {
+        request.headers_mut().remove(&REQUEST_ID_HEADER);
+    }
+    next.run(request).await
+}
+
+fn request_id_of(headers: &http::HeaderMap) -> &str {
+    headers
+        .get(&REQUEST_ID_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("-")
+}
+
+/// The span of one request: method, path and request id. Never a header value or a body:
+/// paths hold only project and user identifiers.
+fn request_span(request: &http::Request<Body>) -> Span {
+    tracing::info_span!(
+        "request",
+        method = %request.method(),
+        path = %request.uri().path(),
+        request_id = %request_id_of(request.headers()),
+    )
+}
+
+fn log_response(response: &Response, latency: Duration, _: &Span) {
+    tracing::info!(
+        status = response.status().as_u16(),
+        latency_ms = latency.as_secs_f64() * 1000.0,
+        "answered"
+    );
+}
+
+/// Writes the JSON body of every error in its surface's format and the `Fitmate-Version`
+/// header of every response.
+async fn finish(mut request: Request, next: Next) -> Response {
+    let surface = Surface::of(request.uri().path());
+    let request_id = request_id_of(request.headers()).to_owned();
+    let asked = requested_version(request.headers());
+    let slot = VersionSlot::default();
+    request.extensions_mut().insert(slot.clone());
+
+    let mut response = next.run(request).await;
+
+    let error = response.extensions_mut().remove::<ApiError>();
+    let status = response.status();
+    let is_json = response
+        .headers()
+        .get(CONTENT_TYPE)
+        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
+    if error.is_some() || (status.is_client_error() || status.is_server_error()) && !is_json {
+        let error = error.unwrap_or_else(|| ApiError::from_status(status));
+        let body = error.body(surface, &request_id);
+        let mut rewritten = (error.status(), axum::Json(body)).into_response();
+        std::mem::swap(rewritten.headers_mut(), response.headers_mut());
+        rewritten
+            .headers_mut()
+            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
+        rewritten.headers_mut().remove(http::header::CONTENT_LENGTH);
+        response = rewritten;
+    }
+    let version = slot.0.get().copied().unwrap_or(asked);
+    response
+        .headers_mut()
+        .insert(VERSION_HEADER, HeaderValue::from_static(version.as_str()));
+    response
+}
+
+/// The version named by the header if it is a known one, else the current version: what
+/// answers carry before a key was read (or when the header itself was the fault).
+fn requested_version(headers: &http::HeaderMap) -> ApiVersion {
+    extract::requested_version(headers)
+        .ok()
+        .flatten()
+        .unwrap_or(ApiVersion::CURRENT)
+}
+
+async fn healthz<S: Store>(State(app): State<App<S>>) -> Response {
+    match app.store().ping().await {
+        Ok(()) => axum::Json(serde_json::json!({"status": "ok"})).into_response(),
+        Err(error) => {
+            tracing::error!(error = %error, "health check: the database does not answer");
+            (
+                StatusCode::SERVICE_UNAVAILABLE,
+                axum::Json(serde_json::json!({"status": "unavailable"})),
+            )
+                .into_response()
+        }
+    }
+}
+
+async fn openapi<S: Store>(State(app): State<App<S>>) -> Response {
+    (
+        [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
+        app.inner.openapi.clone(),
+    )
+        .into_response()
+}

@@ -1,0 +1,33 @@
+//! `PATCH /{projectId}/users/{userId}`: the project users API.
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::response::{IntoResponse, Response};
+use fitmate_model::projects::{UpdateUserRequest, UserProfile};
+use fitmate_store::Store;
+use uuid::Uuid;
+
+use super::App;
+use super::apply::{self, Target};
+use super::error::ApiError;
+use super::extract::{Caller, JsonBody};
+
+pub(crate) async fn update<S: Store>(
+    State(app): State<App<S>>,
+    Path((project_id, user_id)): Path<(String, String)>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    if project_id != caller.project.as_str() {
+        return Err(ApiError::Forbidden);
+    }
+    let changes = UpdateUserRequest::from_slice(&body)?.into_changes();
+    // Not a UUID: no user can have that identifier.
+    let id = Uuid::parse_str(&user_id).map_err(|_| ApiError::UserNotFound)?;
+    let stored = apply::update_user(app.store(), &caller.project, Target::Id(id), &changes).await?;
+    let suspensions = app
+        .store()
+        .active_suspensions(stored.id, jiff::Timestamp::now())
+        .await?;
+    Ok(Json(UserProfile::new(stored.id, &stored.user, suspensions)).into_response())
+}
