@@ -1,7 +1,10 @@
-//! `fitmate`: validate payloads, generate the shipped schemas, and (with later releases) run
-//! the partner API server.
+//! `fitmate`: run the partner API server, administer its projects, keys and users, validate
+//! payloads and generate the shipped schemas.
 
+mod admin;
+mod database;
 mod schemas;
+mod serve;
 mod validate;
 
 use std::path::PathBuf;
@@ -20,6 +23,18 @@ struct Cli {
 
 #[derive(Debug, Subcommand)]
 enum Command {
+    /// Run the API server. On an empty database it creates project `sandbox` and prints an
+    /// API key for it.
+    Serve(serve::ServeArgs),
+    /// Create and list projects.
+    #[command(subcommand)]
+    Projects(admin::ProjectsCommand),
+    /// Issue, list and revoke API keys.
+    #[command(subcommand)]
+    Keys(admin::KeysCommand),
+    /// Suspend users and lift their suspensions.
+    #[command(subcommand)]
+    Users(admin::UsersCommand),
     /// Check request bodies against an endpoint's rules, listing every fault.
     ///
     /// A file holds one JSON document or NDJSON (one document per line); `-` reads standard
@@ -49,7 +64,7 @@ enum Command {
     },
 }
 
-fn parse_version(s: &str) -> Result<ApiVersion, String> {
+pub(crate) fn parse_version(s: &str) -> Result<ApiVersion, String> {
     s.parse()
         .map_err(|e: fitmate_model::UnknownVersion| e.to_string())
 }
@@ -62,6 +77,10 @@ fn parse_endpoint(s: &str) -> Result<Endpoint, String> {
 fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
+        Command::Serve(args) => serve::run(args),
+        Command::Projects(command) => admin::projects(command),
+        Command::Keys(command) => admin::keys(command),
+        Command::Users(command) => admin::users(command),
         Command::Validate {
             api_version,
             endpoint,

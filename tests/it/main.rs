@@ -1,7 +1,10 @@
-//! End-to-end tests of the contract: seed fixtures, the `fitmate` binary, shipped schemas.
+//! End-to-end tests: the server over a real socket, the `fitmate` binary, seed fixtures and
+//! shipped schemas.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its message
 
+mod api;
 mod cli;
+mod harness;
 mod schemas;
 mod seeds;
 

@@ -131,12 +131,12 @@ impl ApiError {
     const INTERNAL: &'static str = "Internal server error";
 
     /// The JSON body in `surface`'s format.
-    pub(crate) fn body(&self, surface: Surface, request_id: &str) -> serde_json::Value {
+    pub(crate) fn body(&self, surface: Surface, request_id: &str) -> Vec<u8> {
         let json = match surface {
-            Surface::Fitmate => serde_json::to_value(self.fitmate_body(request_id)),
-            Surface::Projects => serde_json::to_value(self.projects_body(request_id)),
+            Surface::Fitmate => serde_json::to_vec(&self.fitmate_body(request_id)),
+            Surface::Projects => serde_json::to_vec(&self.projects_body(request_id)),
         };
-        json.unwrap_or_else(|_| serde_json::json!({"message": Self::INTERNAL}))
+        json.unwrap_or_else(|_| br#"{"message":"Internal server error"}"#.to_vec())
     }
 
     fn fitmate_body(&self, request_id: &str) -> ErrorBody {
@@ -249,14 +249,18 @@ mod tests {
         assert_eq!(Surface::of("/acme/users/123/x"), Surface::Fitmate);
     }
 
+    fn body(error: &ApiError, surface: Surface, request_id: &str) -> serde_json::Value {
+        serde_json::from_slice(&error.body(surface, request_id)).unwrap_or_default()
+    }
+
     #[test]
     fn server_errors_carry_the_request_id_and_no_cause() {
-        let body = ApiError::Internal.body(Surface::Projects, "req-1");
+        let body = body(&ApiError::Internal, Surface::Projects, "req-1");
         assert_eq!(body["code"], "user/server-error");
         assert_eq!(body["details"], "req-1");
-        let body = ApiError::Internal.body(Surface::Fitmate, "req-2");
+        let body = body(&ApiError::Internal, Surface::Fitmate, "req-2");
         assert_eq!(body["requestId"], "req-2");
-        let body = ApiError::UserNotFound.body(Surface::Fitmate, "req-3");
+        let body = body(&ApiError::UserNotFound, Surface::Fitmate, "req-3");
         assert_eq!(
             body,
             serde_json::json!({"message": "User not found", "errors": []})

@@ -96,9 +96,14 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         match axum::body::to_bytes(request.into_body(), BODY_LIMIT).await {
             Ok(bytes) => Ok(JsonBody(bytes)),
             Err(error) => {
-                let over_limit = std::error::Error::source(&error)
-                    .is_some_and(|cause| cause.is::<http_body_util::LengthLimitError>())
-                    || error.into_inner().is::<http_body_util::LengthLimitError>();
+                // The limit's error may be wrapped several times over (the limit layer's
+                // body, then axum's), so look along the whole chain.
+                let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
+                let mut over_limit = false;
+                while let Some(e) = cause {
+                    over_limit |= e.is::<http_body_util::LengthLimitError>();
+                    cause = e.source();
+                }
                 if over_limit {
                     Err(ApiError::PayloadTooLarge)
                 } else {

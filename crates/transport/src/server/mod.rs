@@ -256,7 +256,7 @@ async fn finish(mut request: Request, next: Next) -> Response {
     if error.is_some() || (status.is_client_error() || status.is_server_error()) && !is_json {
         let error = error.unwrap_or_else(|| ApiError::from_status(status));
         let body = error.body(surface, &request_id);
-        let mut rewritten = (error.status(), axum::Json(body)).into_response();
+        let mut rewritten = (error.status(), body).into_response();
         std::mem::swap(rewritten.headers_mut(), response.headers_mut());
         rewritten
             .headers_mut()

@@ -1,0 +1,297 @@
+//! `fitmate projects`, `fitmate keys` and `fitmate users`: the operator's commands.
+
+use std::process::ExitCode;
+
+use clap::Subcommand;
+use fitmate_model::ApiVersion;
+use fitmate_store::{KEY_PREFIX_CHARS, NewProject, ProjectId, Store, StoreError};
+use jiff::Timestamp;
+use uuid::Uuid;
+
+use crate::database::DatabaseArgs;
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum ProjectsCommand {
+    /// Create a project (one partner account).
+    Create {
+        /// Its id: 1 to 63 characters of a-z, 0-9 and -.
+        #[arg(value_parser = parse_project)]
+        id: ProjectId,
+        /// A URL that must approve every update (the validateUserUpdated webhook).
+        #[arg(long, value_name = "URL", requires = "webhook_secret", value_parser = parse_webhook_url)]
+        validation_webhook: Option<String>,
+        /// The secret that signs the webhook's calls and answers.
+        #[arg(long, value_name = "SECRET", requires = "validation_webhook")]
+        webhook_secret: Option<String>,
+        /// How long the webhook may take to answer, in milliseconds.
+        #[arg(long, value_name = "MS", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=60_000))]
+        webhook_timeout_ms: u32,
+        /// Send no welcome email when a user is created.
+        #[arg(long)]
+        no_welcome_email: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List the projects.
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Issue an API key; prints the key alone on standard output. It is shown only once.
+    Create {
+        /// The project the key serves.
+        #[arg(long, value_parser = parse_project)]
+        project: ProjectId,
+        /// The version requests with this key use when they send no Fitmate-Version.
+        #[arg(long = "version", value_name = "VERSION", default_value_t = ApiVersion::CURRENT, value_parser = crate::parse_version)]
+        api_version: ApiVersion,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// List the keys by prefix (never the keys themselves).
+    List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Revoke a key, named by its prefix (its first 12 characters) or the whole key.
+    Revoke {
+        /// The key's prefix, as `keys list` shows it.
+        prefix: String,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum UsersCommand {
+    /// Suspend a user; the project API lists active suspensions.
+    Suspend {
+        /// The user's project.
+        #[arg(long, value_parser = parse_project)]
+        project: ProjectId,
+        /// The user's identifier.
+        #[arg(long)]
+        user: Uuid,
+        /// Why (shown to the partner in the project API).
+        #[arg(long)]
+        reason: String,
+        /// When the suspension ends: a date (midnight UTC) or an RFC 3339 time. Open-ended
+        /// without it.
+        #[arg(long, value_name = "DATE", value_parser = parse_until)]
+        until: Option<Timestamp>,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// End every active suspension of a user.
+    Unsuspend {
+        /// The user's project.
+        #[arg(long, value_parser = parse_project)]
+        project: ProjectId,
+        /// The user's identifier.
+        #[arg(long)]
+        user: Uuid,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+fn parse_project(s: &str) -> Result<ProjectId, String> {
+    s.parse()
+        .map_err(|e: fitmate_store::InvalidProjectId| e.to_string())
+}
+
+fn parse_webhook_url(s: &str) -> Result<String, String> {
+    let lower = s.to_ascii_lowercase();
+    let rest = lower
+        .strip_prefix("https://")
+        .or_else(|| lower.strip_prefix("http://"));
+    match rest {
+        Some(host) if !host.is_empty() && !s.chars().any(char::is_whitespace) => Ok(s.to_owned()),
+        _ => Err(format!("{s:?} is not an http:// or https:// URL")),
+    }
+}
+
+fn parse_until(s: &str) -> Result<Timestamp, String> {
+    let parsed = s.parse::<Timestamp>().or_else(|_| {
+        s.parse::<jiff::civil::Date>()
+            .map_err(|e| e.to_string())
+            .and_then(|d| {
+                d.to_zoned(jiff::tz::TimeZone::UTC)
+                    .map(|z| z.timestamp())
+                    .map_err(|e| e.to_string())
+            })
+    });
+    match parsed {
+        Ok(t) if t > Timestamp::now() => Ok(t),
+        Ok(_) => Err(format!("{s} is not in the future")),
+        Err(_) => Err(format!(
+            "{s:?} is neither a date (2026-12-31) nor an RFC 3339 time (2026-12-31T12:00:00Z)"
+        )),
+    }
+}
+
+/// Runs an operator command on a fresh runtime, printing its error and exiting 1 on failure.
+fn run_command(work: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(work) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn not_found(error: StoreError, what: &str) -> anyhow::Error {
+    match error {
+        StoreError::NotFound(_) => anyhow::anyhow!("{what}"),
+        other => other.into(),
+    }
+}
+
+pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
+    run_command(async move {
+        match command {
+            ProjectsCommand::Create {
+                id,
+                validation_webhook,
+                webhook_secret,
+                webhook_timeout_ms,
+                no_welcome_email,
+                database,
+            } => {
+                let store = database.open().await?;
+                let project = NewProject {
+                    validation_webhook,
+                    webhook_secret,
+                    webhook_timeout_ms,
+                    welcome_email: !no_welcome_email,
+                    ..NewProject::new(id.clone())
+                };
+                match store.create_project(&project).await {
+                    Ok(_) => println!("created project {id}"),
+                    Err(StoreError::ProjectExists) => {
+                        anyhow::bail!("a project with id {id} exists already")
+                    }
+                    Err(e) => return Err(e.into()),
+                }
+            }
+            ProjectsCommand::List { database } => {
+                let store = database.open().await?;
+                println!("{:<24} {:<25} {:<8} WEBHOOK", "ID", "CREATED", "WELCOME");
+                for p in store.projects().await? {
+                    let s = &p.settings;
+                    println!(
+                        "{:<24} {:<25} {:<8} {}",
+                        s.id,
+                        p.created_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
+                        if s.welcome_email { "on" } else { "off" },
+                        s.validation_webhook.as_deref().unwrap_or("-"),
+                    );
+                }
+            }
+        }
+        Ok(())
+    })
+}
+
+pub(crate) fn keys(command: KeysCommand) -> ExitCode {
+    run_command(async move {
+        match command {
+            KeysCommand::Create {
+                project,
+                api_version,
+                database,
+            } => {
+                let store = database.open().await?;
+                let (key, _) = store
+                    .create_key(&project, api_version)
+                    .await
+                    .map_err(|e| not_found(e, &format!("no project {project}")))?;
+                println!("{}", key.expose());
+            }
+            KeysCommand::List { database } => {
+                let store = database.open().await?;
+                println!(
+                    "{:<14} {:<24} {:<11} {:<21} REVOKED",
+                    "PREFIX", "PROJECT", "VERSION", "CREATED"
+                );
+                for k in store.keys().await? {
+                    let time = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+                    println!(
+                        "{:<14} {:<24} {:<11} {:<21} {}",
+                        k.prefix,
+                        k.project.as_str(),
+                        k.version.as_str(),
+                        time(k.created_at),
+                        k.revoked_at.map_or_else(|| "-".to_owned(), time),
+                    );
+                }
+            }
+            KeysCommand::Revoke { prefix, database } => {
+                let store = database.open().await?;
+                let prefix: String = prefix.trim().chars().take(KEY_PREFIX_CHARS).collect();
+                let info = store
+                    .revoke_key(&prefix)
+                    .await
+                    .map_err(|e| not_found(e, &format!("no key with prefix {prefix}")))?;
+                println!("revoked {} (project {})", info.prefix, info.project);
+            }
+        }
+        Ok(())
+    })
+}
+
+pub(crate) fn users(command: UsersCommand) -> ExitCode {
+    run_command(async move {
+        match command {
+            UsersCommand::Suspend {
+                project,
+                user,
+                reason,
+                until,
+                database,
+            } => {
+                let reason = reason.trim();
+                if reason.is_empty() || reason.chars().count() > 1000 {
+                    anyhow::bail!("--reason must be 1 to 1000 characters");
+                }
+                let store = database.open().await?;
+                let suspension = store
+                    .suspend(&project, user, reason, Timestamp::now(), until)
+                    .await
+                    .map_err(|e| not_found(e, &format!("no user {user} in project {project}")))?;
+                match suspension.end_date {
+                    Some(end) => println!("suspended {user} until {end}"),
+                    None => println!("suspended {user} until lifted"),
+                }
+            }
+            UsersCommand::Unsuspend {
+                project,
+                user,
+                database,
+            } => {
+                let store = database.open().await?;
+                let lifted = store
+                    .unsuspend(&project, user, Timestamp::now())
+                    .await
+                    .map_err(|e| not_found(e, &format!("no user {user} in project {project}")))?;
+                println!("lifted {lifted} suspension(s) of {user}");
+            }
+        }
+        Ok(())
+    })
+}

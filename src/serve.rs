@@ -1,0 +1,104 @@
+//! `fitmate serve`: the API server.
+
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use fitmate_model::ApiVersion;
+use fitmate_store::{NewProject, Store};
+use fitmate_transport::server::{App, ServerConfig, serve, shutdown_signal};
+
+use crate::database::DatabaseArgs;
+
+/// How logs are written to standard error.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum LogFormat {
+    /// One line per event, for people.
+    Text,
+    /// One JSON object per event, for log collectors.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub(crate) struct ServeArgs {
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:8080", env = "FITMATE_ADDR")]
+    addr: SocketAddr,
+    /// The longest a request may take before it is answered 503, in seconds.
+    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    request_timeout: u64,
+    /// Log format. The level comes from FITMATE_LOG (default `info`), e.g. FITMATE_LOG=debug.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+fn init_logs(format: LogFormat) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("FITMATE_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(false);
+    match format {
+        LogFormat::Text => builder.init(),
+        LogFormat::Json => builder.json().init(),
+    }
+}
+
+pub(crate) fn run(args: ServeArgs) -> ExitCode {
+    init_logs(args.log_format);
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: cannot start the runtime: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    match runtime.block_on(serve_until_stopped(args)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!("{e:#}");
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
+    let store = args.database.open().await?;
+    if store.projects().await?.is_empty() {
+        welcome_newcomer(&store, args.addr).await?;
+    }
+    let listener = tokio::net::TcpListener::bind(args.addr)
+        .await
+        .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
+    let mut config = ServerConfig::default();
+    config.request_timeout = Duration::from_secs(args.request_timeout);
+    tracing::info!(addr = %args.addr, "listening on http://{}", args.addr);
+    serve(listener, App::new(store.clone(), config), shutdown_signal()).await?;
+    store.close().await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// On an empty database: a `sandbox` project and one key for it, printed once, so the
+/// first `fitmate serve` gives a working API.
+async fn welcome_newcomer(store: &impl Store, addr: SocketAddr) -> anyhow::Result<()> {
+    let project = NewProject::new("sandbox".parse()?);
+    store.create_project(&project).await?;
+    let (key, _) = store.create_key(&project.id, ApiVersion::CURRENT).await?;
+    println!(
+        "Created project `sandbox` and an API key for it. The key is shown only this once:\n\n    \
+         {key}\n\n\
+         Try it:\n\n    \
+         curl -s http://{addr}/users/retrieve -H 'Authorization: Bearer {key}' \
+         -H 'Content-Type: application/json' -d '{{\"email\": \"ada@example.com\"}}'\n",
+        key = key.expose(),
+    );
+    Ok(())
+}

@@ -1,0 +1,194 @@
+//! A real server on 127.0.0.1 over a fresh SQLite file, and a client for it.
+
+use fitmate_model::ApiVersion;
+use fitmate_store::{NewProject, SqliteStore, Store};
+use fitmate_transport::server::{App, ServerConfig, serve};
+use serde_json::Value;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+/// A server answering on a loopback port, with project `sandbox` and a key for it.
+pub(crate) struct TestServer {
+    pub(crate) base: String,
+    pub(crate) store: SqliteStore,
+    /// A key of project `sandbox`, pinned to the current version.
+    pub(crate) key: String,
+    client: reqwest::Client,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+    _dir: tempfile::TempDir,
+}
+
+/// What the server answered.
+#[derive(Debug)]
+pub(crate) struct Answer {
+    pub(crate) status: u16,
+    /// The `Fitmate-Version` header ("" if missing).
+    pub(crate) version: String,
+    pub(crate) content_type: String,
+    pub(crate) body: Value,
+}
+
+impl TestServer {
+    pub(crate) async fn start() -> TestServer {
+        let dir = tempfile::tempdir().unwrap();
+        let url = format!("sqlite://{}", dir.path().join("fitmate.db").display());
+        let store = SqliteStore::open(&url).await.unwrap();
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let base = format!("http://{}", listener.local_addr().unwrap());
+        let (stop, stopped) = oneshot::channel::<()>();
+        let app = App::new(store.clone(), ServerConfig::default());
+        let task = tokio::spawn(serve(listener, app, async {
+            let _ = stopped.await;
+        }));
+        let mut server = TestServer {
+            base,
+            store,
+            key: String::new(),
+            client: reqwest::Client::new(),
+            stop: Some(stop),
+            task: Some(task),
+            _dir: dir,
+        };
+        server.key = server.key_for("sandbox", ApiVersion::CURRENT).await;
+        server
+    }
+
+    /// A new key of `project` (created if missing), pinned to `version`.
+    pub(crate) async fn key_for(&self, project: &str, version: ApiVersion) -> String {
+        let id = project.parse().unwrap();
+        if self.store.project(&id).await.unwrap().is_none() {
+            self.store
+                .create_project(&NewProject::new(id.clone()))
+                .await
+                .unwrap();
+        }
+        let (key, _) = self.store.create_key(&id, version).await.unwrap();
+        key.expose().to_owned()
+    }
+
+    /// Sends `body` as JSON with `key`, and the `Fitmate-Version` header if `version` is set.
+    pub(crate) async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        key: Option<&str>,
+        version: Option<&str>,
+        body: &Value,
+    ) -> Answer {
+        let mut request = self
+            .client
+            .request(method, format!("{}{path}", self.base))
+            .json(body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        if let Some(version) = version {
+            request = request.header("Fitmate-Version", version);
+        }
+        Self::read(request.send().await.unwrap()).await
+    }
+
+    /// `POST path` with the sandbox key and the key's version.
+    pub(crate) async fn post(&self, path: &str, body: &Value) -> Answer {
+        self.send(reqwest::Method::POST, path, Some(&self.key), None, body)
+            .await
+    }
+
+    /// `POST path` with the sandbox key in `version`.
+    pub(crate) async fn post_in(&self, version: &str, path: &str, body: &Value) -> Answer {
+        self.send(
+            reqwest::Method::POST,
+            path,
+            Some(&self.key),
+            Some(version),
+            body,
+        )
+        .await
+    }
+
+    /// `PATCH /{project}/users/{user}` with `key`.
+    pub(crate) async fn patch(&self, key: &str, project: &str, user: &str, body: &Value) -> Answer {
+        self.send(
+            reqwest::Method::PATCH,
+            &format!("/{project}/users/{user}"),
+            Some(key),
+            None,
+            body,
+        )
+        .await
+    }
+
+    /// Sends a raw request built by `build` from the client.
+    pub(crate) async fn raw(
+        &self,
+        build: impl FnOnce(&reqwest::Client, &str) -> reqwest::RequestBuilder,
+    ) -> Answer {
+        Self::read(build(&self.client, &self.base).send().await.unwrap()).await
+    }
+
+    pub(crate) async fn read(response: reqwest::Response) -> Answer {
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let version = header("fitmate-version");
+        let content_type = header("content-type");
+        let status = response.status().as_u16();
+        let bytes = response.bytes().await.unwrap();
+        let body = serde_json::from_slice(&bytes).unwrap_or_else(|_| {
+            panic!(
+                "status {status}: the body is not JSON: {:?}",
+                String::from_utf8_lossy(&bytes)
+            )
+        });
+        Answer {
+            status,
+            version,
+            content_type,
+            body,
+        }
+    }
+
+    /// Creates `user` (2023-10-04) and answers its identifier.
+    pub(crate) async fn create(&self, user: &Value) -> String {
+        let answer = self.post_in("2023-10-04", "/users/create", user).await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        answer.body["identifier"].as_str().unwrap().to_owned()
+    }
+}
+
+impl Drop for TestServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// A valid 2023-10-04 create body; `n` makes email and phone distinct.
+pub(crate) fn user(n: u32) -> Value {
+    serde_json::json!({
+        "email": format!("patient{n}@clinic.example"),
+        "firstname": "Ada",
+        "lastname": "Lovelace",
+        "phonenumber": format!("+1 555 {:07}", n),
+        "dateOfBirth": "1985-03-14",
+        "sex": "female",
+        "height": "5ft 6in",
+        "currentWeight": 150,
+        "pregnant": false,
+        "diabetes": 3,
+        "glp1drugs": true,
+        "paymentPlan": 6,
+        "planStartDate": "2026-12-01",
+        "medicalClearance": "full",
+    })
+}
