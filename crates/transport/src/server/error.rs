@@ -249,18 +249,18 @@ mod tests {
         assert_eq!(Surface::of("/acme/users/123/x"), Surface::Fitmate);
     }
 
-    fn body(error: &ApiError, surface: Surface, request_id: &str) -> serde_json::Value {
+    fn rendered(error: &ApiError, surface: Surface, request_id: &str) -> serde_json::Value {
         serde_json::from_slice(&error.body(surface, request_id)).unwrap_or_default()
     }
 
     #[test]
     fn server_errors_carry_the_request_id_and_no_cause() {
-        let body = body(&ApiError::Internal, Surface::Projects, "req-1");
+        let body = rendered(&ApiError::Internal, Surface::Projects, "req-1");
         assert_eq!(body["code"], "user/server-error");
         assert_eq!(body["details"], "req-1");
-        let body = body(&ApiError::Internal, Surface::Fitmate, "req-2");
+        let body = rendered(&ApiError::Internal, Surface::Fitmate, "req-2");
         assert_eq!(body["requestId"], "req-2");
-        let body = body(&ApiError::UserNotFound, Surface::Fitmate, "req-3");
+        let body = rendered(&ApiError::UserNotFound, Surface::Fitmate, "req-3");
         assert_eq!(
             body,
             serde_json::json!({"message": "User not found", "errors": []})
