@@ -71,15 +71,16 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
 
 async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
     let store = args.database.open().await?;
-    if store.projects().await?.is_empty() {
-        welcome_newcomer(&store, args.addr).await?;
-    }
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
+    let addr = listener.local_addr()?;
+    if store.projects().await?.is_empty() {
+        welcome_newcomer(&store, addr).await?;
+    }
     let mut config = ServerConfig::default();
     config.request_timeout = Duration::from_secs(args.request_timeout);
-    tracing::info!(addr = %args.addr, "listening on http://{}", args.addr);
+    tracing::info!("listening on http://{addr}");
     serve(listener, App::new(store.clone(), config), shutdown_signal()).await?;
     store.close().await;
     tracing::info!("stopped");

@@ -7,6 +7,7 @@ mod cli;
 mod harness;
 mod schemas;
 mod seeds;
+mod serve;
 
 use std::path::PathBuf;
 

@@ -14,7 +14,7 @@ use super::error::ApiError;
 use super::extract::{Caller, JsonBody};
 
 /// A version this build reads but does not serve: cannot happen while every version in
-/// `ApiVersion::ALL` has an arm below, which the tests check.
+/// `ApiVersion::ALL` has an arm below (the end-to-end tests use each).
 fn unserved(version: ApiVersion) -> ApiError {
     ApiError::internal(&format_args!("version {version} has no handler"))
 }
