@@ -41,6 +41,9 @@ pub enum StoreError {
     /// A project with this id exists already.
     #[error("a project with this id exists already")]
     ProjectExists,
+    /// The store was closed while the request waited.
+    #[error("the store is closed")]
+    Closed,
     /// The database URL cannot be used.
     #[error("database URL {url}: {reason}")]
     BadUrl {

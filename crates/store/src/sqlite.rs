@@ -1,5 +1,7 @@
 //! The embedded default: one SQLite file in WAL mode.
 
+mod batch;
+
 use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
@@ -13,6 +15,7 @@ use sqlx::sqlite::{
     SqliteSynchronous,
 };
 use sqlx::{Row, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::keys::{self, ApiKey, KeyInfo};
@@ -30,12 +33,14 @@ const READERS: u32 = 4;
 /// The file is in WAL mode with `synchronous=NORMAL`: a write is acknowledged once it is in
 /// the write-ahead log, so a crash or kill of the server loses nothing acknowledged, while
 /// a power loss may lose the last transactions before the next checkpoint (see
-/// `docs/deploy.md`). All writes go through one connection, in order; reads use a small
+/// `docs/deploy.md`). All writes go through one connection, in order; creates and updates
+/// arriving together share one transaction (group commit, see `batch`). Reads use a small
 /// pool of their own.
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    writes: mpsc::Sender<batch::Job>,
 }
 
 impl SqliteStore {
@@ -75,7 +80,12 @@ impl SqliteStore {
                 .connect_with(options.read_only(true))
                 .await?
         };
-        Ok(SqliteStore { writer, reader })
+        let writes = batch::start(writer.clone());
+        Ok(SqliteStore {
+            writer,
+            reader,
+            writes,
+        })
     }
 
     /// Closes the connections, checkpointing the write-ahead log.
@@ -159,6 +169,13 @@ struct UserKeys {
     username: Option<String>,
     document: String,
     secure: String,
+}
+
+impl std::fmt::Debug for UserKeys {
+    /// Personal data: never printed.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("UserKeys(…)")
+    }
 }
 
 impl UserKeys {
@@ -352,37 +369,26 @@ impl Store for SqliteStore {
         project: &ProjectId,
         user: &User,
     ) -> Result<StoredUser, StoreError> {
-        let keys = UserKeys::of(user)?;
         let id = Uuid::new_v4();
-        let now = millis(Timestamp::now());
-        let mut conn = self.writer.acquire().await?;
-        let inserted = sqlx::query(
-            "INSERT INTO users (id, project_id, email_key, phone_key, username, document,
-                                secure_metadata, revision, created_at, updated_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, 1, ?, ?)",
-        )
-        .bind(id.to_string())
-        .bind(project.as_str())
-        .bind(&keys.email)
-        .bind(&keys.phone)
-        .bind(&keys.username)
-        .bind(&keys.document)
-        .bind(&keys.secure)
-        .bind(now)
-        .bind(now)
-        .execute(&mut *conn)
-        .await;
-        match inserted {
-            Ok(_) => Ok(StoredUser {
-                id,
-                user: user.clone(),
-                revision: 1,
-            }),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(
-                which_conflict(&mut conn, project, &keys, None).await?,
-            )),
-            Err(e) => Err(e.into()),
-        }
+        let (done, answer) = oneshot::channel();
+        let job = batch::Job {
+            id,
+            project: project.clone(),
+            keys: UserKeys::of(user)?,
+            now: millis(Timestamp::now()),
+            kind: batch::Kind::Create,
+            done,
+        };
+        self.writes
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)??;
+        Ok(StoredUser {
+            id,
+            user: user.clone(),
+            revision: 1,
+        })
     }
 
     async fn user_by_email(
@@ -421,35 +427,27 @@ impl Store for SqliteStore {
         current: &StoredUser,
         next: &User,
     ) -> Result<StoredUser, StoreError> {
-        let keys = UserKeys::of(next)?;
-        let mut conn = self.writer.acquire().await?;
-        let updated = sqlx::query(
-            "UPDATE users SET phone_key = ?, username = ?, document = ?, secure_metadata = ?,
-                              revision = revision + 1, updated_at = ?
-             WHERE project_id = ? AND id = ? AND revision = ?",
-        )
-        .bind(&keys.phone)
-        .bind(&keys.username)
-        .bind(&keys.document)
-        .bind(&keys.secure)
-        .bind(millis(Timestamp::now()))
-        .bind(project.as_str())
-        .bind(current.id.to_string())
-        .bind(current.revision)
-        .execute(&mut *conn)
-        .await;
-        match updated {
-            Ok(done) if done.rows_affected() == 1 => Ok(StoredUser {
-                id: current.id,
-                user: next.clone(),
-                revision: current.revision + 1,
-            }),
-            Ok(_) => Err(StoreError::Stale),
-            Err(e) if is_unique_violation(&e) => Err(StoreError::Conflict(
-                which_conflict(&mut conn, project, &keys, Some(current.id)).await?,
-            )),
-            Err(e) => Err(e.into()),
-        }
+        let (done, answer) = oneshot::channel();
+        let job = batch::Job {
+            id: current.id,
+            project: project.clone(),
+            keys: UserKeys::of(next)?,
+            now: millis(Timestamp::now()),
+            kind: batch::Kind::Update {
+                revision: current.revision,
+            },
+            done,
+        };
+        self.writes
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)??;
+        Ok(StoredUser {
+            id: current.id,
+            user: next.clone(),
+            revision: current.revision + 1,
+        })
     }
 
     async fn suspend(

@@ -53,8 +53,9 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
         let key = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
         let info = app
-            .store()
-            .authenticate(key)
+            .inner
+            .keys
+            .authenticate(app.store(), key)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
         let version = requested_version(&parts.headers)?.unwrap_or(info.version);

@@ -15,7 +15,9 @@
 mod apply;
 mod error;
 mod extract;
+mod finish;
 mod fitmate;
+mod keys;
 mod projects;
 
 use std::future::Future;
@@ -25,11 +27,8 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Body;
 use axum::extract::{Request, State};
-use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, patch, post};
-use axum::serve::ListenerExt;
-use fitmate_model::ApiVersion;
 use fitmate_store::Store;
 use http::header::CONTENT_TYPE;
 use http::{HeaderName, HeaderValue, StatusCode};
@@ -44,9 +43,6 @@ use tracing::Span;
 pub use error::{ApiError, BODY_LIMIT};
 pub use extract::VERSION_HEADER;
 
-use error::Surface;
-use extract::VersionSlot;
-
 /// The header that carries the request id, in requests (where a well-formed one a client
 /// sends is kept) and in every response.
 pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id");
@@ -57,12 +53,20 @@ pub const REQUEST_ID_HEADER: HeaderName = HeaderName::from_static("x-request-id"
 pub struct ServerConfig {
     /// The longest a request may take before it is answered 503.
     pub request_timeout: Duration,
+    /// How long a client may take to send a request's headers (and an idle keep-alive
+    /// connection may wait for the next request).
+    pub header_read_timeout: Duration,
+    /// How long an accepted API key is remembered without asking the database again; a key
+    /// revoked meanwhile keeps working at most this long. Zero asks every time.
+    pub key_cache_ttl: Duration,
 }
 
 impl Default for ServerConfig {
     fn default() -> Self {
         ServerConfig {
             request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(30),
+            key_cache_ttl: Duration::from_secs(5),
         }
     }
 }
@@ -77,6 +81,7 @@ pub struct App<S> {
 struct Inner<S> {
     store: S,
     config: ServerConfig,
+    keys: keys::KeyCache,
     openapi: axum::body::Bytes,
 }
 
@@ -95,6 +100,7 @@ impl<S: Store> App<S> {
         App {
             inner: Arc::new(Inner {
                 store,
+                keys: keys::KeyCache::new(config.key_cache_ttl),
                 config,
                 openapi: openapi.into(),
             }),
@@ -126,7 +132,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .with_state(app)
         .layer(
             tower::ServiceBuilder::new()
-                .layer(middleware::from_fn(drop_bad_request_id))
+                .layer(tower::util::MapRequestLayer::new(drop_bad_request_id))
                 .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, NewRequestId))
                 .layer(
                     TraceLayer::new_for_http()
@@ -136,7 +142,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
                         .on_failure(()),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
-                .layer(middleware::from_fn(finish))
+                .layer(finish::FinishLayer)
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,
                     timeout,
@@ -145,19 +151,55 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         )
 }
 
-/// Serves `app` on `listener` until `shutdown` completes, then lets the requests in flight
-/// finish.
+/// Serves `app` on `listener` until `shutdown` completes, then stops accepting, lets the
+/// requests in flight finish (for at most `ServerConfig::request_timeout` more), and
+/// answers.
+///
+/// Connections are HTTP/1.1 with keep-alive. A client gets `header_read_timeout` to send a
+/// request's headers, so an idle or slow connection cannot be held open for ever.
 pub async fn serve<S: Store>(
     listener: tokio::net::TcpListener,
     app: App<S>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    let listener = listener.tap_io(|tcp| {
+    let config = app.inner.config.clone();
+    let service = hyper_util::service::TowerToHyperService::new(router(app));
+    let graceful = hyper_util::server::graceful::GracefulShutdown::new();
+    let mut http = hyper::server::conn::http1::Builder::new();
+    http.timer(hyper_util::rt::TokioTimer::new())
+        .header_read_timeout(config.header_read_timeout)
+        .keep_alive(true);
+    let mut shutdown = std::pin::pin!(shutdown);
+    loop {
+        let tcp = tokio::select! {
+            accepted = listener.accept() => match accepted {
+                Ok((tcp, _)) => tcp,
+                Err(error) => {
+                    // Out of file descriptors and the like: wait rather than spin.
+                    tracing::warn!(%error, "accepting a connection failed");
+                    tokio::time::sleep(Duration::from_millis(100)).await;
+                    continue;
+                }
+            },
+            () = &mut shutdown => break,
+        };
         let _ = tcp.set_nodelay(true);
-    });
-    axum::serve(listener, router(app))
-        .with_graceful_shutdown(shutdown)
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service.clone());
+        let connection = graceful.watch(connection);
+        tokio::spawn(async move {
+            if let Err(error) = connection.await {
+                tracing::debug!(%error, "connection ended with an error");
+            }
+        });
+    }
+    drop(listener);
+    if tokio::time::timeout(config.request_timeout, graceful.shutdown())
         .await
+        .is_err()
+    {
+        tracing::warn!("some requests were still running when the shutdown grace ended");
+    }
+    Ok(())
 }
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
@@ -196,7 +238,7 @@ impl MakeRequestId for NewRequestId {
 
 /// A client's request id is kept when it is 1 to 64 characters of `A-Za-z0-9-_.`; any other
 /// is replaced, so nothing odd reaches the logs through it.
-async fn drop_bad_request_id(mut request: Request, next: Next) -> Response {
+fn drop_bad_request_id(mut request: Request) -> Request {
     let well_formed = request.headers().get(&REQUEST_ID_HEADER).is_none_or(|id| {
         (1..=64).contains(&id.len())
             && id
@@ -207,7 +249,7 @@ async fn drop_bad_request_id(mut request: Request, next: Next) -> Response {
     if !well_formed {
         request.headers_mut().remove(&REQUEST_ID_HEADER);
     }
-    next.run(request).await
+    request
 }
 
 fn request_id_of(headers: &http::HeaderMap) -> &str {
@@ -234,50 +276,6 @@ fn log_response(response: &Response, latency: Duration, _: &Span) {
         latency_ms = latency.as_secs_f64() * 1000.0,
         "answered"
     );
-}
-
-/// Writes the JSON body of every error in its surface's format and the `Fitmate-Version`
-/// header of every response.
-async fn finish(mut request: Request, next: Next) -> Response {
-    let surface = Surface::of(request.uri().path());
-    let request_id = request_id_of(request.headers()).to_owned();
-    let asked = requested_version(request.headers());
-    let slot = VersionSlot::default();
-    request.extensions_mut().insert(slot.clone());
-
-    let mut response = next.run(request).await;
-
-    let error = response.extensions_mut().remove::<ApiError>();
-    let status = response.status();
-    let is_json = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if error.is_some() || (status.is_client_error() || status.is_server_error()) && !is_json {
-        let error = error.unwrap_or_else(|| ApiError::from_status(status));
-        let body = error.body(surface, &request_id);
-        let mut rewritten = (error.status(), body).into_response();
-        std::mem::swap(rewritten.headers_mut(), response.headers_mut());
-        rewritten
-            .headers_mut()
-            .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
-        rewritten.headers_mut().remove(http::header::CONTENT_LENGTH);
-        response = rewritten;
-    }
-    let version = slot.0.get().copied().unwrap_or(asked);
-    response
-        .headers_mut()
-        .insert(VERSION_HEADER, HeaderValue::from_static(version.as_str()));
-    response
-}
-
-/// The version named by the header if it is a known one, else the current version: what
-/// answers carry before a key was read (or when the header itself was the fault).
-fn requested_version(headers: &http::HeaderMap) -> ApiVersion {
-    extract::requested_version(headers)
-        .ok()
-        .flatten()
-        .unwrap_or(ApiVersion::CURRENT)
 }
 
 async fn healthz<S: Store>(State(app): State<App<S>>) -> Response {

@@ -1,0 +1,192 @@
+//! Group commit: creates and updates waiting at the same moment share one transaction.
+//!
+//! SQLite has one writer. Written one by one, each write pays for a commit that copies
+//! every page it touched into the write-ahead log, and the writers queue for the one
+//! connection. Instead one task owns the writing: it takes every write waiting (up to
+//! [`MAX_BATCH`]) and applies them in one `BEGIN IMMEDIATE … COMMIT`:
+//!
+//! - the creates by one multi-row `INSERT … ON CONFLICT DO NOTHING RETURNING id`: the rows
+//!   that come back were written; any other collided with a unique index (possibly with an
+//!   earlier row of the same batch, so of two racing creates exactly one wins) and is told
+//!   which value is taken;
+//! - the updates one statement each, in arrival order, each guarded by the revision it read.
+//!
+//! Every write is answered only after its transaction committed. If the transaction as a
+//! whole fails, each write is tried again alone, so each gets its own answer.
+
+use std::collections::HashSet;
+
+use sqlx::sqlite::SqlitePool;
+use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
+use tokio::sync::{mpsc, oneshot};
+use uuid::Uuid;
+
+use super::{UserKeys, is_unique_violation, which_conflict};
+use crate::{ProjectId, StoreError};
+
+/// Writes applied by one transaction at most (a create binds 10 parameters, far below
+/// SQLite's limit of 32766 per statement).
+const MAX_BATCH: usize = 128;
+/// Writes waiting for the writer at most; more wait to be queued.
+const QUEUE: usize = 1024;
+
+/// One write waiting to be applied; `done` gets its outcome once committed.
+pub(super) struct Job {
+    pub(super) id: Uuid,
+    pub(super) project: ProjectId,
+    pub(super) keys: UserKeys,
+    pub(super) now: i64,
+    pub(super) kind: Kind,
+    pub(super) done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// What a job writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Kind {
+    /// A new user with identifier `id`.
+    Create,
+    /// User `id`, if it is still at this revision.
+    Update { revision: i64 },
+}
+
+/// Starts the writer on `pool`; it ends when every sender is dropped.
+pub(super) fn start(pool: SqlitePool) -> mpsc::Sender<Job> {
+    let (sender, jobs) = mpsc::channel(QUEUE);
+    tokio::spawn(write(pool, jobs));
+    sender
+}
+
+async fn write(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
+    let mut batch = Vec::with_capacity(MAX_BATCH);
+    while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        match apply(&pool, &batch).await {
+            Ok(outcomes) => {
+                for (job, outcome) in batch.drain(..).zip(outcomes) {
+                    let _ = job.done.send(outcome);
+                }
+            }
+            Err(_) => {
+                for job in batch.drain(..) {
+                    let outcome = match apply(&pool, std::slice::from_ref(&job)).await {
+                        Ok(mut outcomes) => outcomes.pop().unwrap_or(Err(StoreError::Closed)),
+                        Err(e) => Err(e.into()),
+                    };
+                    let _ = job.done.send(outcome);
+                }
+            }
+        }
+    }
+}
+
+/// Applies `jobs` in one transaction; answers each job's outcome, in order.
+async fn apply(
+    pool: &SqlitePool,
+    jobs: &[Job],
+) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
+    let mut conn = pool.acquire().await?;
+    sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
+    match apply_in_transaction(&mut conn, jobs).await {
+        Ok(outcomes) => match sqlx::query("COMMIT").execute(&mut *conn).await {
+            Ok(_) => Ok(outcomes),
+            Err(e) => {
+                let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+                Err(e)
+            }
+        },
+        Err(e) => {
+            let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+            Err(e)
+        }
+    }
+}
+
+async fn apply_in_transaction(
+    conn: &mut SqliteConnection,
+    jobs: &[Job],
+) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
+    let creates: Vec<&Job> = jobs.iter().filter(|j| j.kind == Kind::Create).collect();
+    let created = insert_all(conn, &creates).await?;
+    let mut outcomes = Vec::with_capacity(jobs.len());
+    for job in jobs {
+        let outcome = match job.kind {
+            Kind::Create if created.contains(&job.id) => Ok(()),
+            Kind::Create => Err(taken(conn, job, None).await?),
+            Kind::Update { revision } => match update(conn, job, revision).await {
+                Ok(1) => Ok(()),
+                Ok(_) => Err(StoreError::Stale),
+                Err(e) if is_unique_violation(&e) => Err(taken(conn, job, Some(job.id)).await?),
+                Err(e) => return Err(e),
+            },
+        };
+        outcomes.push(outcome);
+    }
+    Ok(outcomes)
+}
+
+async fn insert_all(
+    conn: &mut SqliteConnection,
+    creates: &[&Job],
+) -> Result<HashSet<Uuid>, sqlx::Error> {
+    if creates.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO users (id, project_id, email_key, phone_key, username, document, \
+         secure_metadata, revision, created_at, updated_at) ",
+    );
+    query.push_values(creates, |mut row, job| {
+        row.push_bind(job.id.to_string())
+            .push_bind(job.project.as_str())
+            .push_bind(&job.keys.email)
+            .push_bind(&job.keys.phone)
+            .push_bind(&job.keys.username)
+            .push_bind(&job.keys.document)
+            .push_bind(&job.keys.secure)
+            .push_bind(1_i64)
+            .push_bind(job.now)
+            .push_bind(job.now);
+    });
+    query.push(" ON CONFLICT DO NOTHING RETURNING id");
+    let rows = query.build().fetch_all(&mut *conn).await?;
+    let mut written = HashSet::with_capacity(rows.len());
+    for row in rows {
+        let id: &str = row.try_get(0)?;
+        if let Ok(id) = Uuid::parse_str(id) {
+            written.insert(id);
+        }
+    }
+    Ok(written)
+}
+
+/// Rows changed: 1 if written, 0 if the user is no longer at `revision`.
+async fn update(conn: &mut SqliteConnection, job: &Job, revision: i64) -> Result<u64, sqlx::Error> {
+    let done = sqlx::query(
+        "UPDATE users SET phone_key = ?, username = ?, document = ?, secure_metadata = ?,
+                          revision = revision + 1, updated_at = ?
+         WHERE project_id = ? AND id = ? AND revision = ?",
+    )
+    .bind(&job.keys.phone)
+    .bind(&job.keys.username)
+    .bind(&job.keys.document)
+    .bind(&job.keys.secure)
+    .bind(job.now)
+    .bind(job.project.as_str())
+    .bind(job.id.to_string())
+    .bind(revision)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
+}
+
+/// The conflict that kept `job` from being written.
+async fn taken(
+    conn: &mut SqliteConnection,
+    job: &Job,
+    except: Option<Uuid>,
+) -> Result<StoreError, sqlx::Error> {
+    match which_conflict(conn, &job.project, &job.keys, except).await {
+        Ok(conflict) => Ok(StoreError::Conflict(conflict)),
+        Err(StoreError::Database(e)) => Err(e),
+        Err(other) => Ok(other),
+    }
+}

@@ -1,0 +1,377 @@
+//! Load on loopback: the fitmate server (SQLite) beside a bare hyper endpoint, same run.
+//!
+//! Run: `cargo bench -p fitmate-transport --bench load` (LOAD_SECS=10 per scenario and
+//! LOAD_CONNECTIONS=64 by default; LOAD_ONLY=bare,rejects picks scenarios). Prints one line per scenario: requests/s, p50, p99, and
+//! how many answers had another status than expected (must be 0).
+//!
+//! The server and the load generator each get a tokio runtime of their own in this process,
+//! so on a 2-core machine they share the cores, as they would with an outside generator.
+
+#![allow(clippy::unwrap_used, missing_docs)] // a bench binary: a failed unwrap is a failed run
+
+use std::convert::Infallible;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use fitmate_model::ApiVersion;
+use fitmate_store::{NewProject, SqliteStore, Store};
+use fitmate_transport::server::{App, ServerConfig, serve};
+use http_body_util::{BodyExt, Full};
+use hyper::body::Bytes;
+use hyper::{Request, Response};
+use tokio::net::{TcpListener, TcpStream};
+
+fn env_or(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+/// A server answering every request with a fixed JSON body, after reading the request body.
+async fn bare_endpoint(listener: TcpListener) {
+    loop {
+        let Ok((tcp, _)) = listener.accept().await else {
+            continue;
+        };
+        let _ = tcp.set_nodelay(true);
+        tokio::spawn(async move {
+            let service = hyper::service::service_fn(
+                |request: Request<hyper::body::Incoming>| async move {
+                    let _ = request.into_body().collect().await;
+                    let mut response = Response::new(Full::new(Bytes::from_static(
+                    br#"{"message":"User created successfully","email":"a@b.co","identifier":"3f1c2a4e-8b5d-4c6e-9f70-1a2b3c4d5e6f"}"#,
+                )));
+                    response.headers_mut().insert(
+                        hyper::header::CONTENT_TYPE,
+                        hyper::header::HeaderValue::from_static("application/json"),
+                    );
+                    Ok::<_, Infallible>(response)
+                },
+            );
+            let _ = hyper::server::conn::http1::Builder::new()
+                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
+                .await;
+        });
+    }
+}
+
+/// What one scenario sends: the nth request's method, path and body.
+type Make = Arc<dyn Fn(u64) -> (hyper::Method, String, Vec<u8>) + Send + Sync>;
+
+struct Outcome {
+    name: &'static str,
+    requests: u64,
+    unexpected: u64,
+    seconds: f64,
+    latencies_us: Vec<u32>,
+}
+
+impl Outcome {
+    fn percentile(&self, p: f64) -> f64 {
+        if self.latencies_us.is_empty() {
+            return f64::NAN;
+        }
+        let index = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
+        f64::from(self.latencies_us[index]) / 1000.0
+    }
+
+    fn rate(&self) -> f64 {
+        self.requests as f64 / self.seconds
+    }
+
+    fn print(&self) {
+        println!(
+            "{:<10} {:>9.0} req/s   p50 {:>6.2} ms   p99 {:>6.2} ms   {} requests, {} unexpected",
+            self.name,
+            self.rate(),
+            self.percentile(0.50),
+            self.percentile(0.99),
+            self.requests,
+            self.unexpected
+        );
+    }
+}
+
+/// `connections` keep-alive connections, each sending requests back to back for `secs`.
+async fn drive(
+    name: &'static str,
+    addr: std::net::SocketAddr,
+    key: &str,
+    connections: u64,
+    secs: u64,
+    expect: u16,
+    make: Make,
+) -> Outcome {
+    let counter = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(secs);
+    let started = Instant::now();
+    let mut tasks = Vec::new();
+    for _ in 0..connections {
+        let (counter, make, auth) = (counter.clone(), make.clone(), format!("Bearer {key}"));
+        tasks.push(tokio::spawn(async move {
+            let tcp = TcpStream::connect(addr).await.unwrap();
+            tcp.set_nodelay(true).unwrap();
+            let (mut sender, connection) =
+                hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(tcp))
+                    .await
+                    .unwrap();
+            tokio::spawn(connection);
+            let (mut latencies, mut unexpected) = (Vec::new(), 0u64);
+            while Instant::now() < deadline {
+                let n = counter.fetch_add(1, Ordering::Relaxed);
+                let (method, path, body) = make(n);
+                let request = Request::builder()
+                    .method(method)
+                    .uri(path)
+                    .header("host", "127.0.0.1")
+                    .header("authorization", &auth)
+                    .header("content-type", "application/json")
+                    .body(Full::new(Bytes::from(body)))
+                    .unwrap();
+                let sent = Instant::now();
+                let response = sender.send_request(request).await.unwrap();
+                let status = response.status().as_u16();
+                let _ = response.into_body().collect().await.unwrap();
+                latencies.push(u32::try_from(sent.elapsed().as_micros()).unwrap_or(u32::MAX));
+                if status != expect {
+                    unexpected += 1;
+                }
+            }
+            (latencies, unexpected)
+        }));
+    }
+    let mut outcome = Outcome {
+        name,
+        requests: 0,
+        unexpected: 0,
+        seconds: 0.0,
+        latencies_us: Vec::new(),
+    };
+    for task in tasks {
+        let (latencies, unexpected) = task.await.unwrap();
+        outcome.requests += latencies.len() as u64;
+        outcome.unexpected += unexpected;
+        outcome.latencies_us.extend(latencies);
+    }
+    outcome.seconds = started.elapsed().as_secs_f64();
+    outcome.latencies_us.sort_unstable();
+    outcome
+}
+
+fn create_body(n: u64, tag: &str) -> Vec<u8> {
+    serde_json::to_vec(&serde_json::json!({
+        "email": format!("load{tag}{n}@clinic.example"),
+        "firstname": "Ada", "lastname": "Lovelace",
+        "phonenumber": format!("+1{}{:09}", if tag == "w" { 7 } else { 8 }, n),
+        "dateOfBirth": "1985-03-14", "sex": "female", "height": "5ft 6in",
+        "currentWeight": 150, "pregnant": false, "diabetes": 3, "glp1drugs": true,
+        "paymentPlan": 6, "planStartDate": "2026-12-01", "medicalClearance": "full",
+        "metadata": {"source": "load"},
+    }))
+    .unwrap()
+}
+
+fn main() {
+    let secs = env_or("LOAD_SECS", 10);
+    // LOAD_ONLY=rejects,creates runs only those scenarios.
+    let only = std::env::var("LOAD_ONLY").ok();
+    let wanted = move |name: &str| {
+        only.as_deref()
+            .is_none_or(|o| o.split(',').any(|n| n == name))
+    };
+    let connections = env_or("LOAD_CONNECTIONS", 64);
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("load.db").display());
+
+    let server_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let (store, fitmate_addr, bare_addr) = server_rt.block_on(async {
+        let store = SqliteStore::open(&url).await.unwrap();
+        store
+            .create_project(&NewProject::new("sandbox".parse().unwrap()))
+            .await
+            .unwrap();
+        let fitmate = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let bare = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addrs = (fitmate.local_addr().unwrap(), bare.local_addr().unwrap());
+        let app = App::new(store.clone(), ServerConfig::default());
+        tokio::spawn(serve(fitmate, app, std::future::pending()));
+        tokio::spawn(bare_endpoint(bare));
+        (store, addrs.0, addrs.1)
+    });
+    let key = server_rt.block_on(async {
+        let (key, _) = store
+            .create_key(&"sandbox".parse().unwrap(), ApiVersion::CURRENT)
+            .await
+            .unwrap();
+        key.expose().to_owned()
+    });
+
+    let load_rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    println!(
+        "{connections} connections, {secs} s per scenario, {} cores",
+        std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    load_rt.block_on(async {
+        // Users for the update and PATCH scenarios.
+        let warm = drive(
+            "warm-up",
+            fitmate_addr,
+            &key,
+            connections,
+            2,
+            200,
+            Arc::new(|n| {
+                (
+                    hyper::Method::POST,
+                    "/users/create".into(),
+                    create_body(n, "w"),
+                )
+            }),
+        )
+        .await;
+        let created = warm.requests;
+        let ids: Vec<String> = {
+            let project = "sandbox".parse().unwrap();
+            let mut ids = Vec::new();
+            for n in 0..created.min(2_000) {
+                let email = fitmate_model::rules::Email::parse(&format!("loadw{n}@clinic.example"))
+                    .unwrap();
+                if let Some(user) = store.user_by_email(&project, &email).await.unwrap() {
+                    ids.push(user.id.to_string());
+                }
+            }
+            ids
+        };
+        let ids = Arc::new(ids);
+        let users = ids.len() as u64;
+        assert!(users > 0, "the warm-up created no user");
+
+        let mut outcomes = Vec::new();
+        let bare_body = create_body(0, "b");
+        if wanted("bare") {
+            outcomes.push(
+                drive(
+                    "bare",
+                    bare_addr,
+                    &key,
+                    connections,
+                    secs,
+                    200,
+                    Arc::new(move |_| {
+                        (
+                            hyper::Method::POST,
+                            "/users/create".into(),
+                            bare_body.clone(),
+                        )
+                    }),
+                )
+                .await,
+            );
+        }
+        let mut bad: serde_json::Value = serde_json::from_slice(&create_body(0, "x")).unwrap();
+        bad["height"] = "5ft 13in".into();
+        bad["phonenumber"] = "12".into();
+        let bad = serde_json::to_vec(&bad).unwrap();
+        if wanted("rejects") {
+            outcomes.push(
+                drive(
+                    "rejects",
+                    fitmate_addr,
+                    &key,
+                    connections,
+                    secs,
+                    400,
+                    Arc::new(move |_| (hyper::Method::POST, "/users/create".into(), bad.clone())),
+                )
+                .await,
+            );
+        }
+        if wanted("creates") {
+            outcomes.push(
+                drive(
+                    "creates",
+                    fitmate_addr,
+                    &key,
+                    connections,
+                    secs,
+                    200,
+                    Arc::new(|n| {
+                        (
+                            hyper::Method::POST,
+                            "/users/create".into(),
+                            create_body(n, "c"),
+                        )
+                    }),
+                )
+                .await,
+            );
+        }
+        if wanted("updates") {
+            outcomes.push(
+                drive(
+                    "updates",
+                    fitmate_addr,
+                    &key,
+                    connections,
+                    secs,
+                    200,
+                    Arc::new(move |n| {
+                        let body = serde_json::json!({
+                            "email": format!("loadw{}@clinic.example", n % users),
+                            "diabetes": n % 4, "metadata": {"round": n},
+                        });
+                        (
+                            hyper::Method::POST,
+                            "/users/update".into(),
+                            serde_json::to_vec(&body).unwrap(),
+                        )
+                    }),
+                )
+                .await,
+            );
+        }
+        let patch_ids = ids.clone();
+        if wanted("patches") {
+            outcomes.push(
+                drive(
+                    "patches",
+                    fitmate_addr,
+                    &key,
+                    connections,
+                    secs,
+                    200,
+                    Arc::new(move |n| {
+                        let id = &patch_ids[(n % users) as usize];
+                        let body = serde_json::json!({"update": {"bio": format!("round {n}")}});
+                        (
+                            hyper::Method::PATCH,
+                            format!("/sandbox/users/{id}"),
+                            serde_json::to_vec(&body).unwrap(),
+                        )
+                    }),
+                )
+                .await,
+            );
+        }
+        for outcome in &outcomes {
+            outcome.print();
+        }
+        let rate = |name: &str| outcomes.iter().find(|o| o.name == name).map(Outcome::rate);
+        if let (Some(bare), Some(rejects)) = (rate("bare"), rate("rejects")) {
+            println!(
+                "rejects at {:.0}% of the bare endpoint's rate",
+                100.0 * rejects / bare
+            );
+        }
+    });
+}
