@@ -27,6 +27,10 @@ pub(crate) struct ServeArgs {
     /// The longest a request may take before it is answered 503, in seconds.
     #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     request_timeout: u64,
+    /// How long an accepted API key is remembered, in seconds; a revoked key keeps working
+    /// at most this long. 0 checks the database on every request.
+    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
+    key_cache_secs: u64,
     /// Log format. The level comes from FITMATE_LOG (default `info`), e.g. FITMATE_LOG=debug.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -80,6 +84,7 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
     }
     let mut config = ServerConfig::default();
     config.request_timeout = Duration::from_secs(args.request_timeout);
+    config.key_cache_ttl = Duration::from_secs(args.key_cache_secs);
     tracing::info!("listening on http://{addr}");
     serve(listener, App::new(store.clone(), config), shutdown_signal()).await?;
     store.close().await;

@@ -364,3 +364,79 @@ fn an_unsupported_database_url_is_a_clear_error() {
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("sqlite://"), "{err}");
 }
+
+/// Every create the server acknowledged is in the database after a kill -9 in the middle of
+/// a stream of concurrent creates.
+#[test]
+fn acknowledged_creates_survive_a_kill_9() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("fitmate.db").display());
+    let served = Served::start(&db);
+    let (addr, key) = (served.addr.clone(), served.key.clone());
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .unwrap();
+    let mut child = served.child;
+    let acknowledged = runtime.block_on(async move {
+        let client = reqwest::Client::new();
+        let mut tasks = Vec::new();
+        for worker in 0..16u32 {
+            let (client, addr, key) = (client.clone(), addr.clone(), key.clone());
+            tasks.push(tokio::spawn(async move {
+                let mut acknowledged = Vec::new();
+                for n in 0.. {
+                    let mut body = crate::harness::user(worker * 100_000 + n);
+                    body["metadata"] = json!({"worker": worker});
+                    let sent = client
+                        .post(format!("http://{addr}/users/create"))
+                        .bearer_auth(&key)
+                        .json(&body)
+                        .send()
+                        .await;
+                    let Ok(response) = sent else { break };
+                    if response.status() != 200 {
+                        break;
+                    }
+                    let Ok(answer) = response.json::<serde_json::Value>().await else {
+                        break;
+                    };
+                    acknowledged.push((
+                        body["email"].as_str().unwrap().to_owned(),
+                        answer["identifier"].as_str().unwrap().to_owned(),
+                    ));
+                }
+                acknowledged
+            }));
+        }
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        child.kill().unwrap(); // SIGKILL
+        child.wait().unwrap();
+        let mut all = Vec::new();
+        for task in tasks {
+            all.extend(task.await.unwrap());
+        }
+        all
+    });
+    assert!(
+        acknowledged.len() > 50,
+        "too few creates to mean anything: {}",
+        acknowledged.len()
+    );
+
+    runtime.block_on(async {
+        use fitmate_store::Store;
+        let store = fitmate_store::SqliteStore::open(&db).await.unwrap();
+        let project = "sandbox".parse().unwrap();
+        for (email, id) in &acknowledged {
+            let email = fitmate_model::rules::Email::parse(email).unwrap();
+            let stored = store.user_by_email(&project, &email).await.unwrap();
+            assert_eq!(
+                stored.map(|u| u.id.to_string()).as_deref(),
+                Some(id.as_str()),
+                "an acknowledged create was lost"
+            );
+        }
+    });
+}

@@ -67,9 +67,11 @@ impl SqliteStore {
             std::fs::create_dir_all(folder)
                 .map_err(|e| bad_url(format!("cannot create {}: {e}", folder.display())))?;
         }
+        // The writer never checkpoints in the middle of a commit (that would stall every
+        // write waiting behind it); a task of its own does, see `checkpoints`.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone())
+            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
         let reader = if in_memory {
@@ -77,9 +79,16 @@ impl SqliteStore {
         } else {
             SqlitePoolOptions::new()
                 .max_connections(READERS)
-                .connect_with(options.read_only(true))
+                .connect_with(options.clone().read_only(true))
                 .await?
         };
+        if !in_memory {
+            let checkpointer = SqlitePoolOptions::new()
+                .max_connections(1)
+                .connect_with(options.clone())
+                .await?;
+            tokio::spawn(checkpoints(checkpointer, writer.clone()));
+        }
         let writes = batch::start(writer.clone());
         Ok(SqliteStore {
             writer,
@@ -93,6 +102,30 @@ impl SqliteStore {
         self.reader.close().await;
         self.writer.close().await;
     }
+}
+
+/// How often the write-ahead log is copied into the database.
+const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
+
+/// Copies the write-ahead log into the database every [`CHECKPOINT_EVERY`], beside the
+/// writer rather than inside its commits (`PASSIVE`: it never waits for, nor blocks, a
+/// reader or the writer). Ends when the store is closed.
+async fn checkpoints(checkpointer: SqlitePool, writer: SqlitePool) {
+    let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    while !writer.is_closed() {
+        tick.tick().await;
+        if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(&checkpointer)
+            .await
+        {
+            if writer.is_closed() {
+                break;
+            }
+            tracing::warn!(%error, "checkpoint of the write-ahead log failed");
+        }
+    }
+    checkpointer.close().await;
 }
 
 fn millis(t: Timestamp) -> i64 {

@@ -75,6 +75,11 @@ pub enum ApiError {
 /// The largest body the server reads.
 pub const BODY_LIMIT: usize = 64 * 1024;
 
+/// The largest body the server receives at all: one between [`BODY_LIMIT`] and this is read
+/// and thrown away before the 413, so the client sees the answer; beyond this the server
+/// answers 413 at once and closes the connection.
+pub const DRAIN_LIMIT: usize = 1024 * 1024;
+
 impl ApiError {
     /// Logs `cause` (never shown to the client) and answers 500.
     pub(crate) fn internal(cause: &dyn fmt::Display) -> ApiError {
@@ -131,7 +136,7 @@ impl ApiError {
     const INTERNAL: &'static str = "Internal server error";
 
     /// The JSON body in `surface`'s format.
-    pub(crate) fn body(&self, surface: Surface, request_id: &str) -> Vec<u8> {
+    pub(crate) fn body(self, surface: Surface, request_id: &str) -> Vec<u8> {
         let json = match surface {
             Surface::Fitmate => serde_json::to_vec(&self.fitmate_body(request_id)),
             Surface::Projects => serde_json::to_vec(&self.projects_body(request_id)),
@@ -139,13 +144,14 @@ impl ApiError {
         json.unwrap_or_else(|_| br#"{"message":"Internal server error"}"#.to_vec())
     }
 
-    fn fitmate_body(&self, request_id: &str) -> ErrorBody {
+    fn fitmate_body(self, request_id: &str) -> ErrorBody {
+        let server_error = self.status().is_server_error();
         let mut body = match self {
             ApiError::Unauthenticated => ErrorBody::message(Self::UNAUTHENTICATED),
             ApiError::UnknownVersion(unknown) => ErrorBody::message(unknown.to_string()),
             ApiError::Forbidden => ErrorBody::message("this key does not serve that project"),
             ApiError::UserNotFound => ErrorBody::message(fitmate_error::USER_NOT_FOUND),
-            ApiError::Invalid(report) => ErrorBody::from_report(report.clone()),
+            ApiError::Invalid(report) => ErrorBody::from_report(report),
             ApiError::Taken(Conflict::Email) => ErrorBody::email_exists(),
             ApiError::Taken(Conflict::Phone) => ErrorBody::phone_exists(),
             ApiError::Taken(conflict) => ErrorBody::message(conflict.to_string()),
@@ -156,14 +162,16 @@ impl ApiError {
             ApiError::Timeout => ErrorBody::message(Self::TIMEOUT),
             ApiError::Internal => ErrorBody::message(Self::INTERNAL),
         };
-        if self.status().is_server_error() {
+        if server_error {
             body.request_id = Some(request_id.to_owned());
         }
         body
     }
 
-    fn projects_body(&self, request_id: &str) -> projects::ErrorBody {
+    fn projects_body(self, request_id: &str) -> projects::ErrorBody {
         use projects::ErrorBody as Body;
+        let server_error = self.status().is_server_error();
+        let timeout = matches!(self, ApiError::Timeout);
         let mut body = match self {
             ApiError::Unauthenticated => {
                 Body::new(ErrorCode::Unauthenticated, Self::UNAUTHENTICATED)
@@ -178,7 +186,7 @@ impl ApiError {
             ApiError::UserNotFound | ApiError::RouteNotFound => {
                 Body::new(ErrorCode::NotFound, fitmate_error::USER_NOT_FOUND)
             }
-            ApiError::Invalid(report) => Body::from_report(report.clone()),
+            ApiError::Invalid(report) => Body::from_report(report),
             ApiError::Taken(_) => Body::new(ErrorCode::UsernameTaken, "Username already taken"),
             ApiError::PayloadTooLarge => {
                 Body::new(ErrorCode::PayloadTooLarge, Self::PAYLOAD_TOO_LARGE)
@@ -192,13 +200,13 @@ impl ApiError {
             }
             ApiError::Timeout | ApiError::Internal => {
                 let mut body = Body::new(ErrorCode::ServerError, Self::INTERNAL);
-                if matches!(self, ApiError::Timeout) {
+                if timeout {
                     body.error = Self::TIMEOUT.to_owned();
                 }
                 body
             }
         };
-        if self.status().is_server_error() {
+        if server_error {
             body.details = Some(request_id.to_owned());
         }
         body
@@ -249,18 +257,18 @@ mod tests {
         assert_eq!(Surface::of("/acme/users/123/x"), Surface::Fitmate);
     }
 
-    fn rendered(error: &ApiError, surface: Surface, request_id: &str) -> serde_json::Value {
+    fn rendered(error: ApiError, surface: Surface, request_id: &str) -> serde_json::Value {
         serde_json::from_slice(&error.body(surface, request_id)).unwrap_or_default()
     }
 
     #[test]
     fn server_errors_carry_the_request_id_and_no_cause() {
-        let body = rendered(&ApiError::Internal, Surface::Projects, "req-1");
+        let body = rendered(ApiError::Internal, Surface::Projects, "req-1");
         assert_eq!(body["code"], "user/server-error");
         assert_eq!(body["details"], "req-1");
-        let body = rendered(&ApiError::Internal, Surface::Fitmate, "req-2");
+        let body = rendered(ApiError::Internal, Surface::Fitmate, "req-2");
         assert_eq!(body["requestId"], "req-2");
-        let body = rendered(&ApiError::UserNotFound, Surface::Fitmate, "req-3");
+        let body = rendered(ApiError::UserNotFound, Surface::Fitmate, "req-3");
         assert_eq!(
             body,
             serde_json::json!({"message": "User not found", "errors": []})

@@ -94,26 +94,53 @@ impl<S: Send + Sync> FromRequest<S> for JsonBody {
         if !is_json(request.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        match axum::body::to_bytes(request.into_body(), BODY_LIMIT).await {
-            Ok(bytes) => Ok(JsonBody(bytes)),
-            Err(error) => {
-                // The limit's error may be wrapped several times over (the limit layer's
-                // body, then axum's), so look along the whole chain.
-                let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(&error);
-                let mut over_limit = false;
-                while let Some(e) = cause {
-                    over_limit |= e.is::<http_body_util::LengthLimitError>();
-                    cause = e.source();
-                }
-                if over_limit {
-                    Err(ApiError::PayloadTooLarge)
-                } else {
-                    // The client went away or sent a broken body: nobody reads this answer.
-                    Err(ApiError::from_status(http::StatusCode::BAD_REQUEST))
+        read_limited(request.into_body()).await.map(JsonBody)
+    }
+}
+
+/// Reads a body of at most [`BODY_LIMIT`] bytes. A longer one is read to its end and thrown
+/// away before the 413 goes out (up to [`DRAIN_LIMIT`](super::DRAIN_LIMIT), which the limit layer enforces), so
+/// the client, still sending, receives the answer instead of a reset connection.
+async fn read_limited(mut body: axum::body::Body) -> Result<Bytes, ApiError> {
+    use http_body_util::BodyExt;
+    let mut kept = Vec::new();
+    let mut over = false;
+    while let Some(frame) = body.frame().await {
+        match frame {
+            Ok(frame) => {
+                let Ok(data) = frame.into_data() else {
+                    continue;
+                };
+                if !over && kept.len() + data.len() <= BODY_LIMIT {
+                    kept.extend_from_slice(&data);
+                } else if !over {
+                    over = true;
+                    kept = Vec::new();
                 }
             }
+            Err(error) if over || is_length_limit(&error) => return Err(ApiError::PayloadTooLarge),
+            // The client went away or sent a broken body: nobody reads this answer.
+            Err(_) => return Err(ApiError::from_status(http::StatusCode::BAD_REQUEST)),
         }
     }
+    if over {
+        Err(ApiError::PayloadTooLarge)
+    } else {
+        Ok(Bytes::from(kept))
+    }
+}
+
+/// Whether `error` is the limit layer's: it may be wrapped several times over (the limit
+/// layer's body, then axum's), so the whole chain is searched.
+fn is_length_limit(error: &axum::Error) -> bool {
+    let mut cause: Option<&(dyn std::error::Error + 'static)> = Some(error);
+    while let Some(e) = cause {
+        if e.is::<http_body_util::LengthLimitError>() {
+            return true;
+        }
+        cause = e.source();
+    }
+    false
 }
 
 #[cfg(test)]

@@ -117,8 +117,9 @@ fn finish(mut response: Response, asked: &Asked) -> Response {
             .as_ref()
             .and_then(|v| v.to_str().ok())
             .unwrap_or("-");
+        let status = error.status();
         let body = error.body(asked.surface, request_id);
-        let mut rewritten = (error.status(), body).into_response();
+        let mut rewritten = (status, body).into_response();
         std::mem::swap(rewritten.headers_mut(), response.headers_mut());
         rewritten
             .headers_mut()

@@ -40,7 +40,7 @@ use tower_http::timeout::TimeoutLayer;
 use tower_http::trace::TraceLayer;
 use tracing::Span;
 
-pub use error::{ApiError, BODY_LIMIT};
+pub use error::{ApiError, BODY_LIMIT, DRAIN_LIMIT};
 pub use extract::VERSION_HEADER;
 
 /// The header that carries the request id, in requests (where a well-formed one a client
@@ -147,7 +147,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
                     StatusCode::SERVICE_UNAVAILABLE,
                     timeout,
                 ))
-                .layer(RequestBodyLimitLayer::new(BODY_LIMIT)),
+                .layer(RequestBodyLimitLayer::new(DRAIN_LIMIT)),
         )
 }
 
