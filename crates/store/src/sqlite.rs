@@ -40,6 +40,8 @@ const READERS: u32 = 4;
 pub struct SqliteStore {
     writer: SqlitePool,
     reader: SqlitePool,
+    /// Checkpoints the write-ahead log (none for an in-memory database).
+    checkpointer: Option<SqlitePool>,
     writes: mpsc::Sender<batch::Job>,
 }
 
@@ -82,17 +84,21 @@ impl SqliteStore {
                 .connect_with(options.clone().read_only(true))
                 .await?
         };
-        if !in_memory {
-            let checkpointer = SqlitePoolOptions::new()
+        let checkpointer = if in_memory {
+            None
+        } else {
+            let pool = SqlitePoolOptions::new()
                 .max_connections(1)
                 .connect_with(options.clone())
                 .await?;
-            tokio::spawn(checkpoints(checkpointer, writer.clone()));
-        }
+            tokio::spawn(checkpoints(pool.clone(), writer.clone()));
+            Some(pool)
+        };
         let writes = batch::start(writer.clone());
         Ok(SqliteStore {
             writer,
             reader,
+            checkpointer,
             writes,
         })
     }
@@ -100,6 +106,9 @@ impl SqliteStore {
     /// Closes the connections, checkpointing the write-ahead log.
     pub async fn close(&self) {
         self.reader.close().await;
+        if let Some(checkpointer) = &self.checkpointer {
+            checkpointer.close().await;
+        }
         self.writer.close().await;
     }
 }
@@ -113,13 +122,13 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 async fn checkpoints(checkpointer: SqlitePool, writer: SqlitePool) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    while !writer.is_closed() {
+    while !writer.is_closed() && !checkpointer.is_closed() {
         tick.tick().await;
         if let Err(error) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
             .execute(&checkpointer)
             .await
         {
-            if writer.is_closed() {
+            if writer.is_closed() || checkpointer.is_closed() {
                 break;
             }
             tracing::warn!(%error, "checkpoint of the write-ahead log failed");
