@@ -79,7 +79,8 @@ impl Served {
     fn stop(mut self) -> (std::process::ExitStatus, String) {
         terminate(&self.child);
         let status = self.child.wait().unwrap();
-        let log: Vec<String> = self.log.try_iter().collect();
+        // The reader thread ends, and the channel closes, at the end of the child's stderr.
+        let log: Vec<String> = self.log.iter().collect();
         (status, log.join("\n"))
     }
 }
