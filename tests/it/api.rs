@@ -46,9 +46,7 @@ async fn the_seed_examples_work_end_to_end() {
     expected["identifier"] = json!(id);
     assert_eq!(updated.body, expected);
 
-    let swapped = server
-        .patch(&server.key, "sandbox", &id, &seed("002-patch-request.json"))
-        .await;
+    let swapped = server.patch_own(&id, &seed("002-patch-request.json")).await;
     assert_eq!(swapped.status, 400);
     assert_eq!(swapped.body["code"], "user/invalid-data");
     let message = swapped.body["error"].as_str().unwrap();
@@ -57,7 +55,7 @@ async fn the_seed_examples_work_end_to_end() {
 
     let mut corrected = seed("002-patch-request.json");
     corrected["update"]["location"] = json!({"longitude": -118.25, "latitude": 34.05});
-    let patched = server.patch(&server.key, "sandbox", &id, &corrected).await;
+    let patched = server.patch_own(&id, &corrected).await;
     assert_eq!(patched.status, 200, "{:?}", patched.body);
     assert_eq!(
         patched.body,
@@ -468,9 +466,7 @@ async fn patch_keeps_secure_metadata_and_never_returns_it() {
     let server = TestServer::start().await;
     let id = server.create(&user(9)).await;
     let answer = server
-        .patch(
-            &server.key,
-            "sandbox",
+        .patch_own(
             &id,
             &json!({"update": {"secureMetadata": {"insurer": "ACME-123"}, "bio": "  runner  "}}),
         )
@@ -488,15 +484,7 @@ async fn patch_keeps_secure_metadata_and_never_returns_it() {
         .await;
     assert!(!retrieved.body.to_string().contains("ACME-123"));
 
-    let stored = server
-        .store
-        .user_by_id(
-            &"sandbox".parse().unwrap(),
-            uuid::Uuid::parse_str(&id).unwrap(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = server.stored(&id).await;
     assert_eq!(
         serde_json::to_value(&stored.user.secure_metadata).unwrap(),
         json!({"insurer": "ACME-123"})
@@ -509,36 +497,18 @@ async fn patch_stores_sanitised_values_and_enforces_unique_usernames() {
     let first = server.create(&user(10)).await;
     let second = server.create(&user(11)).await;
     let answer = server
-        .patch(
-            &server.key,
-            "sandbox",
-            &first,
-            &json!({"update": {"username": "  Jane.Doe!! "}}),
-        )
+        .patch_own(&first, &json!({"update": {"username": "  Jane.Doe!! "}}))
         .await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
     assert_eq!(answer.body["username"], "jane.doe");
 
     let taken = server
-        .patch(
-            &server.key,
-            "sandbox",
-            &second,
-            &json!({"update": {"username": "JANE.DOE"}}),
-        )
+        .patch_own(&second, &json!({"update": {"username": "JANE.DOE"}}))
         .await;
     assert_eq!(taken.status, 409);
     assert_eq!(taken.body["code"], "user/username-taken");
 
-    let stored = server
-        .store
-        .user_by_id(
-            &"sandbox".parse().unwrap(),
-            uuid::Uuid::parse_str(&first).unwrap(),
-        )
-        .await
-        .unwrap()
-        .unwrap();
+    let stored = server.stored(&first).await;
     assert_eq!(stored.user.username.unwrap().as_str(), "jane.doe");
 }
 
@@ -547,30 +517,20 @@ async fn patch_errors_use_the_project_error_format() {
     let server = TestServer::start().await;
     let id = server.create(&user(12)).await;
     for body in [json!({}), json!({"update": {}}), json!({"update": 3})] {
-        let answer = server.patch(&server.key, "sandbox", &id, &body).await;
+        let answer = server.patch_own(&id, &body).await;
         assert_eq!(answer.status, 400, "{body}");
         assert_eq!(answer.body["code"], "user/missing-data", "{body}");
         assert_eq!(answer.body["error"], "Missing required data");
     }
     let bad = server
-        .patch(
-            &server.key,
-            "sandbox",
-            &id,
-            &json!({"update": {"avatar": "ftp://x"}}),
-        )
+        .patch_own(&id, &json!({"update": {"avatar": "ftp://x"}}))
         .await;
     assert_eq!(bad.status, 400);
     assert_eq!(bad.body["code"], "user/invalid-data");
     assert_eq!(bad.body["errors"][0]["field"], "update.avatar");
 
     let unknown = server
-        .patch(
-            &server.key,
-            "sandbox",
-            "not-a-uuid",
-            &json!({"update": {"bio": "x"}}),
-        )
+        .patch_own("not-a-uuid", &json!({"update": {"bio": "x"}}))
         .await;
     assert_eq!(unknown.status, 404);
     assert_eq!(unknown.body["code"], "user/not-found");
@@ -612,12 +572,7 @@ async fn patch_lists_the_active_suspensions() {
         .await
         .unwrap();
     let answer = server
-        .patch(
-            &server.key,
-            "sandbox",
-            &id,
-            &json!({"update": {"bio": "x"}}),
-        )
+        .patch_own(&id, &json!({"update": {"bio": "x"}}))
         .await;
     let suspensions = answer.body["suspensions"].as_array().unwrap();
     assert_eq!(suspensions.len(), 1, "{suspensions:?}");
@@ -630,12 +585,7 @@ async fn patch_lists_the_active_suspensions() {
         .await
         .unwrap();
     let answer = server
-        .patch(
-            &server.key,
-            "sandbox",
-            &id,
-            &json!({"update": {"bio": "y"}}),
-        )
+        .patch_own(&id, &json!({"update": {"bio": "y"}}))
         .await;
     assert_eq!(answer.body["suspensions"], json!([]));
 }

@@ -154,6 +154,23 @@ impl TestServer {
         }
     }
 
+    /// `PATCH /sandbox/users/{user}` with the sandbox key.
+    pub(crate) async fn patch_own(&self, user: &str, body: &Value) -> Answer {
+        self.patch(&self.key, "sandbox", user, body).await
+    }
+
+    /// The stored user of project `sandbox` with identifier `id`.
+    pub(crate) async fn stored(&self, id: &str) -> fitmate_store::StoredUser {
+        self.store
+            .user_by_id(
+                &"sandbox".parse().unwrap(),
+                uuid::Uuid::parse_str(id).unwrap(),
+            )
+            .await
+            .unwrap()
+            .unwrap()
+    }
+
     /// Creates `user` (2023-10-04) and answers its identifier.
     pub(crate) async fn create(&self, user: &Value) -> String {
         let answer = self.post_in("2023-10-04", "/users/create", user).await;

@@ -25,6 +25,9 @@ use crate::{Conflict, NewProject, Project, ProjectId, Store, StoreError, StoredU
 /// directory, created on first use.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://fitmate-data/fitmate.db";
 
+const USER_BY_ID: &str = "SELECT * FROM users WHERE project_id = ? AND id = ?";
+const USER_BY_EMAIL: &str = "SELECT * FROM users WHERE project_id = ? AND email_key = ?";
+
 /// Readers beside the one writer. WAL lets them read while it writes.
 const READERS: u32 = 4;
 
@@ -101,6 +104,47 @@ impl SqliteStore {
             checkpointer,
             writes,
         })
+    }
+
+    /// Hands a write of `user` to the writer and waits until it is committed (or refused).
+    async fn write(
+        &self,
+        id: Uuid,
+        project: &ProjectId,
+        user: &User,
+        kind: batch::Kind,
+    ) -> Result<(), StoreError> {
+        let (done, answer) = oneshot::channel();
+        let job = batch::Job {
+            id,
+            project: project.clone(),
+            keys: UserKeys::of(user)?,
+            now: millis(Timestamp::now()),
+            kind,
+            done,
+        };
+        self.writes
+            .send(job)
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
+    }
+
+    /// The user that `sql` (one of [`USER_BY_ID`], [`USER_BY_EMAIL`]) finds in `project`.
+    async fn fetch_user(
+        &self,
+        sql: &'static str,
+        project: &ProjectId,
+        key: String,
+    ) -> Result<Option<StoredUser>, StoreError> {
+        sqlx::query(sql)
+            .bind(project.as_str())
+            .bind(key)
+            .fetch_optional(&self.reader)
+            .await?
+            .as_ref()
+            .map(user_of)
+            .transpose()
     }
 
     /// Closes the connections, checkpointing the write-ahead log.
@@ -412,20 +456,7 @@ impl Store for SqliteStore {
         user: &User,
     ) -> Result<StoredUser, StoreError> {
         let id = Uuid::new_v4();
-        let (done, answer) = oneshot::channel();
-        let job = batch::Job {
-            id,
-            project: project.clone(),
-            keys: UserKeys::of(user)?,
-            now: millis(Timestamp::now()),
-            kind: batch::Kind::Create,
-            done,
-        };
-        self.writes
-            .send(job)
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)??;
+        self.write(id, project, user, batch::Kind::Create).await?;
         Ok(StoredUser {
             id,
             user: user.clone(),
@@ -438,14 +469,8 @@ impl Store for SqliteStore {
         project: &ProjectId,
         email: &Email,
     ) -> Result<Option<StoredUser>, StoreError> {
-        sqlx::query("SELECT * FROM users WHERE project_id = ? AND email_key = ?")
-            .bind(project.as_str())
-            .bind(email.normalized())
-            .fetch_optional(&self.reader)
-            .await?
-            .as_ref()
-            .map(user_of)
-            .transpose()
+        self.fetch_user(USER_BY_EMAIL, project, email.normalized())
+            .await
     }
 
     async fn user_by_id(
@@ -453,14 +478,7 @@ impl Store for SqliteStore {
         project: &ProjectId,
         id: Uuid,
     ) -> Result<Option<StoredUser>, StoreError> {
-        sqlx::query("SELECT * FROM users WHERE project_id = ? AND id = ?")
-            .bind(project.as_str())
-            .bind(id.to_string())
-            .fetch_optional(&self.reader)
-            .await?
-            .as_ref()
-            .map(user_of)
-            .transpose()
+        self.fetch_user(USER_BY_ID, project, id.to_string()).await
     }
 
     async fn update_user(
@@ -469,22 +487,10 @@ impl Store for SqliteStore {
         current: &StoredUser,
         next: &User,
     ) -> Result<StoredUser, StoreError> {
-        let (done, answer) = oneshot::channel();
-        let job = batch::Job {
-            id: current.id,
-            project: project.clone(),
-            keys: UserKeys::of(next)?,
-            now: millis(Timestamp::now()),
-            kind: batch::Kind::Update {
-                revision: current.revision,
-            },
-            done,
+        let kind = batch::Kind::Update {
+            revision: current.revision,
         };
-        self.writes
-            .send(job)
-            .await
-            .map_err(|_| StoreError::Closed)?;
-        answer.await.map_err(|_| StoreError::Closed)??;
+        self.write(current.id, project, next, kind).await?;
         Ok(StoredUser {
             id: current.id,
             user: next.clone(),
