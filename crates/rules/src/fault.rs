@@ -108,6 +108,8 @@ codes! {
     PhoneTaken = "phone_taken",
     /// Another user of the project has this username.
     UsernameTaken = "username_taken",
+    /// The project's validation webhook rejected the update (its message is the fault's).
+    ValidationFailed = "validation_failed",
 }
 
 impl fmt::Display for Code {

@@ -1,6 +1,6 @@
 //! Load on loopback: the fitmate server (SQLite) beside a bare hyper endpoint, same run.
 //!
-//! Run: `cargo bench -p fitmate-transport --bench load` (LOAD_SECS=10 per scenario and
+//! Run: `cargo bench --bench load` (LOAD_SECS=10 per scenario and
 //! LOAD_CONNECTIONS=64 by default; LOAD_ONLY=bare,rejects picks scenarios). Prints one line per scenario: requests/s, p50, p99, and
 //! how many answers had another status than expected (must be 0).
 //!

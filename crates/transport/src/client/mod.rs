@@ -1,0 +1,516 @@
+//! A typed client of the Fitmate partner API.
+//!
+//! ```no_run
+//! # async fn run() -> Result<(), fitmate_transport::client::Error> {
+//! use fitmate_transport::client::{Client, Environment};
+//! use fitmate_transport::model::rules::Email;
+//!
+//! let client = Client::builder(Environment::Sandbox, "fm_...").build()?;
+//! let email = Email::parse("jane@doe.com").map_err(|e| {
+//!     fitmate_transport::client::Error::Invalid(fitmate_transport::model::rules::Report::from(
+//!         fitmate_transport::model::rules::Fault::new("email", e.code(), e.message_for("email")),
+//!     ))
+//! })?;
+//! let found = client.v2023_10_04().retrieve_user(&email).await?;
+//! println!("{} is {}", email, found.identifier);
+//! # Ok(())
+//! # }
+//! ```
+
+mod error;
+mod retry;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use fitmate_model::error::ErrorBody;
+use fitmate_model::rules::{Code, Email, Fault, Report};
+use fitmate_model::{ApiVersion, CreateUserResponse, RetrieveUserRequest, projects};
+use reqwest::header::{HeaderMap, RETRY_AFTER};
+use serde::de::DeserializeOwned;
+use uuid::Uuid;
+
+pub use error::Error;
+pub use retry::{Decision, Outcome, RetryPolicy, decide};
+
+/// Where the API is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Environment {
+    /// Fitmate's sandbox: `https://partners-sandbox.ftmtapi.com`.
+    Sandbox,
+    /// Fitmate's production: `https://partners.ftmtapi.com`.
+    Production,
+    /// Any other base URL, such as a local `fitmate serve` at `http://127.0.0.1:8080`.
+    Custom(String),
+}
+
+impl Environment {
+    /// The base URL, without a trailing slash.
+    pub fn base_url(&self) -> &str {
+        match self {
+            Environment::Sandbox => "https://partners-sandbox.ftmtapi.com",
+            Environment::Production => "https://partners.ftmtapi.com",
+            Environment::Custom(url) => url.trim_end_matches('/'),
+        }
+    }
+}
+
+/// Builds a [`Client`].
+#[derive(Debug, Clone)]
+#[must_use]
+pub struct ClientBuilder {
+    environment: Environment,
+    api_key: String,
+    version: ApiVersion,
+    connect_timeout: Duration,
+    timeout: Duration,
+    retry: RetryPolicy,
+    validate: bool,
+}
+
+impl ClientBuilder {
+    /// The version of calls that do not name one (the project API); the current one unless
+    /// set. Each version's own methods ([`Client::v2023_08_01`]) always send theirs.
+    pub fn version(mut self, version: ApiVersion) -> Self {
+        self.version = version;
+        self
+    }
+
+    /// How long connecting may take (5 s unless set).
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.connect_timeout = timeout;
+        self
+    }
+
+    /// How long one attempt may take in all, from connecting to the end of the answer
+    /// (30 s unless set).
+    pub fn timeout(mut self, timeout: Duration) -> Self {
+        self.timeout = timeout;
+        self
+    }
+
+    /// How failed attempts are retried ([`RetryPolicy::default`] unless set).
+    pub fn retry(mut self, policy: RetryPolicy) -> Self {
+        self.retry = policy;
+        self
+    }
+
+    /// Whether payloads are checked locally before sending (on unless set): an invalid one
+    /// fails with the same report the server would give, without a network call.
+    pub fn validate_locally(mut self, validate: bool) -> Self {
+        self.validate = validate;
+        self
+    }
+
+    /// The client. Fails only if the TLS backend cannot start.
+    pub fn build(self) -> Result<Client, Error> {
+        let http = reqwest::Client::builder()
+            .connect_timeout(self.connect_timeout)
+            .timeout(self.timeout)
+            .user_agent(concat!("fitmate-transport/", env!("CARGO_PKG_VERSION")))
+            .build()
+            .map_err(Error::Transport)?;
+        Ok(Client {
+            inner: Arc::new(Inner {
+                http,
+                base: self.environment.base_url().to_owned(),
+                authorization: format!("Bearer {}", self.api_key.trim()),
+                retry: self.retry,
+                validate: self.validate,
+            }),
+            version: self.version,
+        })
+    }
+}
+
+/// A client of the Fitmate API: cheap to clone, and clones share their connections.
+#[derive(Clone)]
+pub struct Client {
+    inner: Arc<Inner>,
+    version: ApiVersion,
+}
+
+struct Inner {
+    http: reqwest::Client,
+    base: String,
+    authorization: String,
+    retry: RetryPolicy,
+    validate: bool,
+}
+
+impl std::fmt::Debug for Client {
+    /// Never prints the key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Client")
+            .field("base", &self.inner.base)
+            .field("version", &self.version)
+            .finish_non_exhaustive()
+    }
+}
+
+/// Which error format an endpoint answers in.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Surface {
+    Fitmate,
+    Projects,
+}
+
+/// One attempt's result: the outcome for the retry decision, and what was received.
+struct Attempt {
+    outcome: Outcome,
+    answer: Result<(u16, HeaderMap, bytes::Bytes), reqwest::Error>,
+}
+
+impl Client {
+    /// A builder for a client of `environment` with `api_key`.
+    pub fn builder(environment: Environment, api_key: impl Into<String>) -> ClientBuilder {
+        ClientBuilder {
+            environment,
+            api_key: api_key.into(),
+            version: ApiVersion::CURRENT,
+            connect_timeout: Duration::from_secs(5),
+            timeout: Duration::from_secs(30),
+            retry: RetryPolicy::default(),
+            validate: true,
+        }
+    }
+
+    /// The version of calls that do not name one.
+    pub fn version(&self) -> ApiVersion {
+        self.version
+    }
+
+    /// The same client with another default version, for one call or a few.
+    pub fn with_version(&self, version: ApiVersion) -> Client {
+        Client {
+            inner: Arc::clone(&self.inner),
+            version,
+        }
+    }
+
+    /// The endpoints of version 2023-08-01.
+    pub fn v2023_08_01(&self) -> V2023_08_01<'_> {
+        V2023_08_01 { client: self }
+    }
+
+    /// The endpoints of version 2023-10-04 (the current one).
+    pub fn v2023_10_04(&self) -> V2023_10_04<'_> {
+        V2023_10_04 { client: self }
+    }
+
+    /// `PATCH /{project}/users/{user}`: changes the fields given of a user's profile and
+    /// answers the profile with its active suspensions.
+    pub async fn update_user_profile(
+        &self,
+        project: &str,
+        user: Uuid,
+        request: &projects::UpdateUserRequest,
+    ) -> Result<projects::UserProfile, Error> {
+        let body = serde_json::to_vec(request).map_err(|e| local_fault("update", &e))?;
+        if self.inner.validate {
+            projects::UpdateUserRequest::from_slice(&body).map_err(Error::Invalid)?;
+        }
+        let path = format!("/{project}/users/{user}");
+        self.call(
+            reqwest::Method::PATCH,
+            &path,
+            self.version,
+            body,
+            Surface::Projects,
+        )
+        .await
+    }
+
+    /// Sends one request, retrying as the policy says; for idempotent calls.
+    async fn call<R: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        version: ApiVersion,
+        body: Vec<u8>,
+        surface: Surface,
+    ) -> Result<R, Error> {
+        let mut attempt = 1;
+        loop {
+            let sent = self.attempt(method.clone(), path, version, &body).await;
+            match decide(&self.inner.retry, attempt, sent.outcome, fastrand::f64()) {
+                Decision::RetryAfter(wait) => {
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Decision::Stop => return read(sent.answer, surface),
+            }
+        }
+    }
+
+    /// One attempt, without retrying.
+    async fn attempt(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        version: ApiVersion,
+        body: &[u8],
+    ) -> Attempt {
+        let sent = self
+            .inner
+            .http
+            .request(method, format!("{}{path}", self.inner.base))
+            .header(reqwest::header::AUTHORIZATION, &self.inner.authorization)
+            .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header("Fitmate-Version", version.as_str())
+            .body(body.to_vec())
+            .send()
+            .await;
+        let answer = match sent {
+            Ok(response) => {
+                let status = response.status().as_u16();
+                let headers = response.headers().clone();
+                response.bytes().await.map(|bytes| (status, headers, bytes))
+            }
+            Err(e) => Err(e),
+        };
+        let outcome = match &answer {
+            Ok((status, headers, _)) => Outcome::Status {
+                status: *status,
+                retry_after: retry_after(headers),
+            },
+            Err(e) if e.is_connect() => Outcome::ConnectFailed,
+            Err(_) => Outcome::NoAnswer,
+        };
+        Attempt { outcome, answer }
+    }
+
+    /// `POST /users/create` for any version: retries what was surely not written, and
+    /// settles what may have been (no answer, or 502/503/504) by reading the user back.
+    async fn create<U>(
+        &self,
+        version: ApiVersion,
+        email: &Email,
+        body: Vec<u8>,
+        expected: &U,
+        retrieve: impl AsyncFn() -> Result<(Uuid, U), Error>,
+    ) -> Result<CreateUserResponse, Error>
+    where
+        U: PartialEq,
+    {
+        let mut attempt = 1;
+        loop {
+            let sent = self
+                .attempt(reqwest::Method::POST, "/users/create", version, &body)
+                .await;
+            let unknown = match sent.outcome {
+                Outcome::NoAnswer => true,
+                Outcome::Status { status, .. } => matches!(status, 502..=504),
+                Outcome::ConnectFailed => false,
+            };
+            if unknown {
+                match retrieve().await {
+                    Ok((identifier, found)) if &found == expected => {
+                        return Ok(CreateUserResponse::new(email, identifier));
+                    }
+                    Ok(_) => return Err(Error::EmailExists),
+                    // Not there: the create did not happen, so sending it again is safe.
+                    Err(Error::NotFound) => {}
+                    Err(other) => return Err(Error::Unsettled(Box::new(other))),
+                }
+            }
+            match decide(&self.inner.retry, attempt, sent.outcome, fastrand::f64()) {
+                Decision::RetryAfter(wait) => {
+                    tokio::time::sleep(wait).await;
+                    attempt += 1;
+                }
+                Decision::Stop => return read(sent.answer, Surface::Fitmate),
+            }
+        }
+    }
+
+    /// `POST /users/retrieve` in `version`.
+    async fn retrieve<R: DeserializeOwned>(
+        &self,
+        version: ApiVersion,
+        email: &Email,
+    ) -> Result<R, Error> {
+        let body = serde_json::to_vec(&RetrieveUserRequest::new(email.clone()))
+            .map_err(|e| local_fault("email", &e))?;
+        self.call(
+            reqwest::Method::POST,
+            "/users/retrieve",
+            version,
+            body,
+            Surface::Fitmate,
+        )
+        .await
+    }
+}
+
+fn local_fault(field: &str, error: &serde_json::Error) -> Error {
+    Error::Invalid(Fault::new(field, Code::InvalidJson, error.to_string()).into())
+}
+
+/// The wait a `Retry-After` header asks for: seconds, or an HTTP date.
+fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers.get(RETRY_AFTER)?.to_str().ok()?.trim();
+    if let Ok(seconds) = value.parse::<u64>() {
+        return Some(Duration::from_secs(seconds));
+    }
+    let when = jiff::fmt::rfc2822::parse(value).ok()?.timestamp();
+    let wait = when.duration_since(jiff::Timestamp::now());
+    Some(Duration::try_from(wait).unwrap_or(Duration::ZERO))
+}
+
+/// The typed answer, or the error the answer stands for.
+fn read<R: DeserializeOwned>(
+    answer: Result<(u16, HeaderMap, bytes::Bytes), reqwest::Error>,
+    surface: Surface,
+) -> Result<R, Error> {
+    let (status, headers, bytes) = answer.map_err(Error::Transport)?;
+    if (200..300).contains(&status) {
+        return serde_json::from_slice(&bytes).map_err(|e| Error::Server {
+            status,
+            message: Some(format!("the answer does not read as expected: {e}")),
+            request_id: request_id(&headers),
+        });
+    }
+    Err(match surface {
+        Surface::Fitmate => fitmate_error(status, &headers, &bytes),
+        Surface::Projects => projects_error(status, &headers, &bytes),
+    })
+}
+
+fn request_id(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get("x-request-id")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned)
+}
+
+/// Errors every surface writes the same way.
+fn common_error(status: u16, headers: &HeaderMap, message: Option<String>) -> Error {
+    match status {
+        401 => Error::Unauthorized,
+        403 => Error::Forbidden,
+        404 => Error::NotFound,
+        429 | 502..=504 => Error::Unavailable {
+            status,
+            retry_after: retry_after(headers),
+            request_id: request_id(headers),
+        },
+        _ => Error::Server {
+            status,
+            message,
+            request_id: request_id(headers),
+        },
+    }
+}
+
+fn fitmate_error(status: u16, headers: &HeaderMap, bytes: &[u8]) -> Error {
+    let body: Option<ErrorBody> = serde_json::from_slice(bytes).ok();
+    let Some(body) = body else {
+        return common_error(status, headers, None);
+    };
+    if body.errors.iter().any(|f| f.code == Code::ValidationFailed) {
+        return Error::WebhookRejected(body.message);
+    }
+    match status {
+        400 if !body.errors.is_empty() => Error::Invalid(body.errors.into_iter().collect()),
+        409 => Error::conflict(&body.errors, &body.message),
+        _ => common_error(status, headers, Some(body.message)),
+    }
+}
+
+fn projects_error(status: u16, headers: &HeaderMap, bytes: &[u8]) -> Error {
+    let body: Option<projects::ErrorBody> = serde_json::from_slice(bytes).ok();
+    let Some(body) = body else {
+        return common_error(status, headers, None);
+    };
+    match body.code {
+        projects::ErrorCode::ValidationFailed => Error::WebhookRejected(body.error),
+        projects::ErrorCode::UsernameTaken => Error::UsernameTaken,
+        projects::ErrorCode::InvalidData | projects::ErrorCode::MissingData => {
+            if body.errors.is_empty() {
+                Error::Invalid(Fault::new("update", Code::MissingData, body.error).into())
+            } else {
+                Error::Invalid(body.errors.into_iter().collect::<Report>())
+            }
+        }
+        projects::ErrorCode::ServerError => Error::Server {
+            status,
+            message: Some(body.error),
+            request_id: body.details.or_else(|| request_id(headers)),
+        },
+        _ => common_error(status, headers, Some(body.error)),
+    }
+}
+
+macro_rules! version_handle {
+    ($(#[$meta:meta])* $name:ident, $module:ident, $version:expr) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy)]
+        pub struct $name<'c> {
+            client: &'c Client,
+        }
+
+        impl $name<'_> {
+            /// `POST /users/create`. Checked locally first (unless turned off). If no answer
+            /// comes after sending (or a 502/503/504), the user is read back by email: the
+            /// same data means the create happened and its answer is returned; other data
+            /// is [`Error::EmailExists`]; no user means it did not, and it is sent again.
+            pub async fn create_user(
+                &self,
+                request: &fitmate_model::$module::CreateUserRequest,
+            ) -> Result<CreateUserResponse, Error> {
+                let user = request.clone().into_user();
+                let expected = match (user, self.client.inner.validate) {
+                    (Ok(user), _) => Some(fitmate_model::$module::User::from(&user)),
+                    (Err(report), true) => return Err(Error::Invalid(report)),
+                    (Err(_), false) => None,
+                };
+                let body = serde_json::to_vec(request).map_err(|e| local_fault("", &e))?;
+                let client = self.client;
+                let email = &request.email;
+                let retrieve = async || {
+                    let found: fitmate_model::$module::RetrieveUserResponse =
+                        client.retrieve($version, email).await?;
+                    Ok((found.identifier, Some(found.data)))
+                };
+                client.create($version, email, body, &expected, retrieve).await
+            }
+
+            /// `POST /users/update`: changes the fields given of the user with this email.
+            pub async fn update_user(
+                &self,
+                request: &fitmate_model::$module::UpdateUserRequest,
+            ) -> Result<fitmate_model::$module::UpdateUserResponse, Error> {
+                if self.client.inner.validate {
+                    request.check().map_err(Error::Invalid)?;
+                }
+                let body = serde_json::to_vec(request).map_err(|e| local_fault("", &e))?;
+                self.client
+                    .call(reqwest::Method::POST, "/users/update", $version, body, Surface::Fitmate)
+                    .await
+            }
+
+            /// `POST /users/retrieve`: the user with this email, rendered in this version.
+            pub async fn retrieve_user(
+                &self,
+                email: &Email,
+            ) -> Result<fitmate_model::$module::RetrieveUserResponse, Error> {
+                self.client.retrieve($version, email).await
+            }
+        }
+    };
+}
+
+version_handle!(
+    /// The endpoints of version 2023-08-01: every call sends `Fitmate-Version: 2023-08-01`.
+    V2023_08_01,
+    v2023_08_01,
+    ApiVersion::V2023_08_01
+);
+version_handle!(
+    /// The endpoints of version 2023-10-04: every call sends `Fitmate-Version: 2023-10-04`.
+    V2023_10_04,
+    v2023_10_04,
+    ApiVersion::V2023_10_04
+);
