@@ -4,6 +4,7 @@
 
 mod api;
 mod cli;
+mod client;
 mod harness;
 mod schemas;
 mod seeds;

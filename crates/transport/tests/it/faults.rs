@@ -1,0 +1,250 @@
+use std::time::{Duration, Instant};
+
+use fitmate_transport::client::{Client, Environment, Error, RetryPolicy};
+use fitmate_transport::model::{rules::Email, v2023_10_04};
+use serde_json::json;
+use wiremock::matchers::{method, path};
+use wiremock::{Mock, MockServer, ResponseTemplate};
+
+fn client(server: &MockServer, timeout: Duration) -> Client {
+    Client::builder(Environment::Custom(server.uri()), "fm_test")
+        .timeout(timeout)
+        .retry(RetryPolicy {
+            max_attempts: 3,
+            base_delay: Duration::from_millis(20),
+            max_delay: Duration::from_secs(2),
+        })
+        .build()
+        .unwrap()
+}
+
+fn email() -> Email {
+    Email::parse("jane@doe.com").unwrap()
+}
+
+fn create_request() -> v2023_10_04::CreateUserRequest {
+    let body = json!({
+        "email": "jane@doe.com", "firstname": "Jane", "lastname": "Doe",
+        "phonenumber": "5550100", "dateOfBirth": "1990-12-23", "sex": "female",
+        "height": "5ft 6in", "currentWeight": 130, "pregnant": false, "diabetes": 0,
+        "glp1drugs": false, "paymentPlan": 1, "planStartDate": "2026-12-01",
+        "medicalClearance": "full",
+    });
+    v2023_10_04::CreateUserRequest::from_slice(body.to_string().as_bytes()).unwrap()
+}
+
+/// The retrieve answer for `create_request()`'s user, as the server renders it.
+fn retrieved(identifier: &str) -> serde_json::Value {
+    let user = create_request().into_user().unwrap();
+    json!({
+        "message": "User retrieved successfully",
+        "identifier": identifier,
+        "data": v2023_10_04::User::from(&user),
+    })
+}
+
+const ID: &str = "3f1c2a4e-8b5d-4c6e-9f70-1a2b3c4d5e6f";
+
+#[tokio::test]
+async fn a_hanging_server_hits_the_timeout() {
+    let server = MockServer::start().await;
+    Mock::given(path("/users/retrieve"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    let client = Client::builder(Environment::Custom(server.uri()), "fm_test")
+        .timeout(Duration::from_millis(300))
+        .retry(RetryPolicy::never())
+        .build()
+        .unwrap();
+    let started = Instant::now();
+    let error = client
+        .v2023_10_04()
+        .retrieve_user(&email())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::Transport(_)), "{error:?}");
+    assert!(error.is_retryable());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn a_503_then_a_200_succeeds() {
+    let server = MockServer::start().await;
+    Mock::given(path("/users/retrieve"))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/users/retrieve"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(retrieved(ID)))
+        .mount(&server)
+        .await;
+    let found = client(&server, Duration::from_secs(5))
+        .v2023_10_04()
+        .retrieve_user(&email())
+        .await
+        .unwrap();
+    assert_eq!(found.identifier.to_string(), ID);
+    assert_eq!(server.received_requests().await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn retry_after_is_honoured() {
+    let server = MockServer::start().await;
+    Mock::given(path("/users/retrieve"))
+        .respond_with(ResponseTemplate::new(429).insert_header("Retry-After", "1"))
+        .up_to_n_times(1)
+        .mount(&server)
+        .await;
+    Mock::given(path("/users/retrieve"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(retrieved(ID)))
+        .mount(&server)
+        .await;
+    let started = Instant::now();
+    client(&server, Duration::from_secs(5))
+        .v2023_10_04()
+        .retrieve_user(&email())
+        .await
+        .unwrap();
+    let waited = started.elapsed();
+    assert!(waited >= Duration::from_secs(1), "retried after {waited:?}");
+    assert!(waited < Duration::from_secs(3), "retried after {waited:?}");
+}
+
+#[tokio::test]
+async fn a_400_is_never_retried_and_keeps_every_fault() {
+    let server = MockServer::start().await;
+    Mock::given(path("/users/update"))
+        .respond_with(ResponseTemplate::new(400).set_body_json(json!({
+            "message": "Invalid phone number",
+            "errors": [{"field": "phonenumber", "code": "invalid_phone", "message": "Invalid phone number"}],
+        })))
+        .mount(&server)
+        .await;
+    let request = v2023_10_04::UpdateUserRequest::from_slice(
+        br#"{"email": "jane@doe.com", "glp1drugs": true}"#,
+    )
+    .unwrap();
+    let error = client(&server, Duration::from_secs(5))
+        .v2023_10_04()
+        .update_user(&request)
+        .await
+        .unwrap_err();
+    assert_eq!(error.status(), Some(400));
+    assert!(!error.is_retryable());
+    assert_eq!(error.faults()[0].field, "phonenumber");
+    assert_eq!(server.received_requests().await.unwrap().len(), 1);
+}
+
+#[tokio::test]
+async fn documented_errors_become_their_variants() {
+    let server = MockServer::start().await;
+    Mock::given(path("/users/create"))
+        .respond_with(ResponseTemplate::new(409).set_body_json(json!({
+            "message": "Phone number already exists",
+            "errors": [{"field": "phonenumber", "code": "phone_taken", "message": "Phone number already exists"}],
+        })))
+        .mount(&server)
+        .await;
+    Mock::given(path("/users/retrieve"))
+        .respond_with(
+            ResponseTemplate::new(500)
+                .insert_header("x-request-id", "req-77")
+                .set_body_json(json!({"message": "Internal server error", "requestId": "req-77"})),
+        )
+        .mount(&server)
+        .await;
+    let client = client(&server, Duration::from_secs(5));
+    let error = client
+        .v2023_10_04()
+        .create_user(&create_request())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::PhoneExists), "{error:?}");
+    let error = client
+        .v2023_10_04()
+        .retrieve_user(&email())
+        .await
+        .unwrap_err();
+    match error {
+        Error::Server {
+            status, request_id, ..
+        } => assert_eq!((status, request_id.as_deref()), (500, Some("req-77"))),
+        other => panic!("{other:?}"),
+    }
+}
+
+/// The create was sent but no answer came: the client reads the user back instead of
+/// posting again, and reports the create as done because the data is the same.
+#[tokio::test]
+async fn an_unanswered_create_is_settled_by_reading_the_user_back() {
+    let server = MockServer::start().await;
+    Mock::given(method("POST"))
+        .and(path("/users/create"))
+        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .mount(&server)
+        .await;
+    Mock::given(path("/users/retrieve"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(retrieved(ID)))
+        .mount(&server)
+        .await;
+    let created = client(&server, Duration::from_millis(300))
+        .v2023_10_04()
+        .create_user(&create_request())
+        .await
+        .unwrap();
+    assert_eq!(created.identifier.to_string(), ID);
+    assert_eq!(created.email, "jane@doe.com");
+    let creates = server
+        .received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .filter(|r| r.url.path() == "/users/create")
+        .count();
+    assert_eq!(creates, 1, "the create was not posted again");
+}
+
+/// After an unanswered create, another user's data under that email is a conflict, not a
+/// success.
+#[tokio::test]
+async fn an_unanswered_create_whose_email_holds_other_data_is_email_exists() {
+    let server = MockServer::start().await;
+    Mock::given(path("/users/create"))
+        .respond_with(ResponseTemplate::new(503))
+        .mount(&server)
+        .await;
+    let mut other = retrieved(ID);
+    other["data"]["firstname"] = json!("Someone");
+    Mock::given(path("/users/retrieve"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(other))
+        .mount(&server)
+        .await;
+    let error = client(&server, Duration::from_secs(5))
+        .v2023_10_04()
+        .create_user(&create_request())
+        .await
+        .unwrap_err();
+    assert!(matches!(error, Error::EmailExists), "{error:?}");
+}
+
+/// An invalid payload fails before any network call, with the server's report.
+#[tokio::test]
+async fn invalid_payloads_fail_before_sending() {
+    let server = MockServer::start().await;
+    let mut request = create_request();
+    request.pregnant = Some(true);
+    request.sex = Some(fitmate_transport::model::rules::Sex::Male);
+    let error = client(&server, Duration::from_secs(5))
+        .v2023_10_04()
+        .create_user(&request)
+        .await
+        .unwrap_err();
+    assert_eq!(error.faults()[0].code.as_str(), "pregnant_male");
+    assert!(server.received_requests().await.unwrap().is_empty());
+}

@@ -1,0 +1,156 @@
+//! The typed client against the real server over loopback: every method of every version.
+
+use fitmate_model::rules::Email;
+use fitmate_model::{ApiVersion, projects, v2023_08_01, v2023_10_04};
+use fitmate_transport::client::{Client, Environment, Error};
+use serde_json::json;
+
+use crate::harness::{TestServer, user};
+
+fn client(server: &TestServer, key: &str) -> Client {
+    Client::builder(Environment::Custom(server.base.clone()), key)
+        .build()
+        .unwrap()
+}
+
+fn email(s: &str) -> Email {
+    Email::parse(s).unwrap()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_method_of_2023_10_04_and_the_project_api() {
+    let server = TestServer::start().await;
+    let client = client(&server, &server.key);
+    let api = client.v2023_10_04();
+
+    let request =
+        v2023_10_04::CreateUserRequest::from_slice(user(1).to_string().as_bytes()).unwrap();
+    let created = api.create_user(&request).await.unwrap();
+    assert_eq!(created.email, "patient1@clinic.example");
+
+    let again = api.create_user(&request).await.unwrap_err();
+    assert!(matches!(again, Error::EmailExists), "{again:?}");
+
+    let update = v2023_10_04::UpdateUserRequest::from_slice(
+        br#"{"email": "patient1@clinic.example", "diabetes": 1, "metadata": {"a": 1}}"#,
+    )
+    .unwrap();
+    let updated = api.update_user(&update).await.unwrap();
+    assert_eq!(updated.identifier, created.identifier);
+    assert_eq!(
+        serde_json::to_value(&updated.data).unwrap()["diabetes"],
+        json!(1)
+    );
+
+    let found = api
+        .retrieve_user(&email("patient1@clinic.example"))
+        .await
+        .unwrap();
+    assert_eq!(found.identifier, created.identifier);
+    assert_eq!(
+        serde_json::to_value(&found.data).unwrap()["metadata"],
+        json!({"a": 1})
+    );
+
+    let patch = projects::UpdateUserRequest::from_slice(
+        br#"{"update": {"username": "ada.l", "bio": "hi"}}"#,
+    )
+    .unwrap();
+    let profile = client
+        .update_user_profile("sandbox", created.identifier, &patch)
+        .await
+        .unwrap();
+    assert_eq!(profile.username.unwrap().as_str(), "ada.l");
+
+    let missing = api
+        .retrieve_user(&email("ghost@clinic.example"))
+        .await
+        .unwrap_err();
+    assert!(matches!(missing, Error::NotFound), "{missing:?}");
+    assert_eq!(missing.status(), Some(404));
+
+    let forbidden = client
+        .update_user_profile("other-clinic", created.identifier, &patch)
+        .await
+        .unwrap_err();
+    assert!(matches!(forbidden, Error::Forbidden), "{forbidden:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_method_of_2023_08_01() {
+    let server = TestServer::start().await;
+    let client = client(&server, &server.key);
+    let api = client.v2023_08_01();
+    let request = v2023_08_01::CreateUserRequest::from_slice(&crate::fixture_bytes(
+        "seeds/000-update-request-payload.json",
+    ))
+    .unwrap();
+    let created = api.create_user(&request).await.unwrap();
+    let update = v2023_08_01::UpdateUserRequest::from_slice(
+        br#"{"email": "jane@doe.com", "weight": "131.5"}"#,
+    )
+    .unwrap();
+    let updated = api.update_user(&update).await.unwrap();
+    assert_eq!(updated.identifier, created.identifier);
+    let found = api.retrieve_user(&email("JANE@doe.com")).await.unwrap();
+    assert_eq!(
+        serde_json::to_value(&found.data).unwrap()["weight"],
+        json!(131.5)
+    );
+    assert_eq!(
+        client.with_version(ApiVersion::V2023_08_01).version(),
+        ApiVersion::V2023_08_01
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn server_refusals_arrive_as_their_variants() {
+    let server = TestServer::start().await;
+    let unknown = Client::builder(
+        Environment::Custom(server.base.clone()),
+        "fm_0000000000000000000000000000000000000000000",
+    )
+    .build()
+    .unwrap();
+    let refused = unknown
+        .v2023_10_04()
+        .retrieve_user(&email("x@clinic.example"))
+        .await
+        .unwrap_err();
+    assert!(matches!(refused, Error::Unauthorized), "{refused:?}");
+
+    // With local checks off, the server's report arrives instead, naming the same field.
+    let unchecked = Client::builder(Environment::Custom(server.base.clone()), &server.key)
+        .validate_locally(false)
+        .build()
+        .unwrap();
+    let mut request =
+        v2023_10_04::CreateUserRequest::from_slice(user(2).to_string().as_bytes()).unwrap();
+    request.sex = Some(fitmate_model::rules::Sex::Male);
+    request.pregnant = Some(true);
+    let error = unchecked
+        .v2023_10_04()
+        .create_user(&request)
+        .await
+        .unwrap_err();
+    assert_eq!(error.faults()[0].field, "pregnant", "{error:?}");
+
+    let first = server.create(&user(3)).await;
+    let second = server.create(&user(4)).await;
+    let name = |n: &str| {
+        projects::UpdateUserRequest::from_slice(
+            format!(r#"{{"update": {{"username": "{n}"}}}}"#).as_bytes(),
+        )
+        .unwrap()
+    };
+    let client = client(&server, &server.key);
+    client
+        .update_user_profile("sandbox", first.parse().unwrap(), &name("taken"))
+        .await
+        .unwrap();
+    let taken = client
+        .update_user_profile("sandbox", second.parse().unwrap(), &name("TAKEN"))
+        .await
+        .unwrap_err();
+    assert!(matches!(taken, Error::UsernameTaken), "{taken:?}");
+}
