@@ -3,6 +3,7 @@
 
 mod admin;
 mod database;
+mod import;
 mod schemas;
 mod serve;
 mod validate;
@@ -32,6 +33,11 @@ enum Command {
     /// Issue, list and revoke API keys.
     #[command(subcommand)]
     Keys(admin::KeysCommand),
+    /// Create the users of an NDJSON file through the API, validating each line locally.
+    ///
+    /// Exit status: 0 when every line was created or already existed, 1 when some line was
+    /// invalid or failed, 2 on a usage or I/O error. Re-running the same file is safe.
+    Import(import::ImportArgs),
     /// Suspend users and lift their suspensions.
     #[command(subcommand)]
     Users(admin::UsersCommand),
@@ -81,6 +87,7 @@ fn main() -> ExitCode {
         Command::Projects(command) => admin::projects(command),
         Command::Keys(command) => admin::keys(command),
         Command::Users(command) => admin::users(command),
+        Command::Import(args) => import::run(args),
         Command::Validate {
             api_version,
             endpoint,

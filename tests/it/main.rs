@@ -6,6 +6,7 @@ mod api;
 mod cli;
 mod client;
 mod harness;
+mod import;
 mod schemas;
 mod seeds;
 mod serve;

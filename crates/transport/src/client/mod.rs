@@ -283,17 +283,13 @@ impl Client {
 
     /// `POST /users/create` for any version: retries what was surely not written, and
     /// settles what may have been (no answer, or 502/503/504) by reading the user back.
-    async fn create<U>(
+    async fn create<R: Retrieved>(
         &self,
         version: ApiVersion,
         email: &Email,
         body: Vec<u8>,
-        expected: &U,
-        retrieve: impl AsyncFn() -> Result<(Uuid, U), Error>,
-    ) -> Result<CreateUserResponse, Error>
-    where
-        U: PartialEq,
-    {
+        expected: Option<&R::Data>,
+    ) -> Result<CreateUserResponse, Error> {
         let mut attempt = 1;
         loop {
             let sent = self
@@ -305,8 +301,8 @@ impl Client {
                 Outcome::ConnectFailed => false,
             };
             if unknown {
-                match retrieve().await {
-                    Ok((identifier, found)) if &found == expected => {
+                match self.retrieve::<R>(version, email).await.map(R::into_parts) {
+                    Ok((identifier, found)) if Some(&found) == expected => {
                         return Ok(CreateUserResponse::new(email, identifier));
                     }
                     Ok(_) => return Err(Error::EmailExists),
@@ -443,6 +439,26 @@ fn projects_error(status: u16, headers: &HeaderMap, bytes: &[u8]) -> Error {
     }
 }
 
+/// A retrieve answer: the identifier and the user as a version renders it.
+trait Retrieved: DeserializeOwned {
+    type Data: PartialEq;
+    fn into_parts(self) -> (Uuid, Self::Data);
+}
+
+impl Retrieved for fitmate_model::v2023_08_01::RetrieveUserResponse {
+    type Data = fitmate_model::v2023_08_01::User;
+    fn into_parts(self) -> (Uuid, Self::Data) {
+        (self.identifier, self.data)
+    }
+}
+
+impl Retrieved for fitmate_model::v2023_10_04::RetrieveUserResponse {
+    type Data = fitmate_model::v2023_10_04::User;
+    fn into_parts(self) -> (Uuid, Self::Data) {
+        (self.identifier, self.data)
+    }
+}
+
 macro_rules! version_handle {
     ($(#[$meta:meta])* $name:ident, $module:ident, $version:expr) => {
         $(#[$meta])*
@@ -467,14 +483,14 @@ macro_rules! version_handle {
                     (Err(_), false) => None,
                 };
                 let body = serde_json::to_vec(request).map_err(|e| local_fault("", &e))?;
-                let client = self.client;
-                let email = &request.email;
-                let retrieve = async || {
-                    let found: fitmate_model::$module::RetrieveUserResponse =
-                        client.retrieve($version, email).await?;
-                    Ok((found.identifier, Some(found.data)))
-                };
-                client.create($version, email, body, &expected, retrieve).await
+                self.client
+                    .create::<fitmate_model::$module::RetrieveUserResponse>(
+                        $version,
+                        &request.email,
+                        body,
+                        expected.as_ref(),
+                    )
+                    .await
             }
 
             /// `POST /users/update`: changes the fields given of the user with this email.
