@@ -290,16 +290,17 @@ async fn which_conflict(
     keys: &UserKeys,
     except: Option<Uuid>,
 ) -> Result<Conflict, StoreError> {
+    // Two lookups by the unique indexes (not a scan of the project's users); a conflict
+    // on neither is the username.
     let row = sqlx::query(
         "SELECT
-            COALESCE(MAX(email_key = ?1), 0) AS email,
-            COALESCE(MAX(phone_key = ?2), 0) AS phone,
-            COALESCE(MAX(username = ?3), 0) AS username
-         FROM users WHERE project_id = ?4 AND id IS NOT ?5",
+            EXISTS (SELECT 1 FROM users
+                    WHERE project_id = ?3 AND email_key = ?1 AND id IS NOT ?4) AS email,
+            EXISTS (SELECT 1 FROM users
+                    WHERE project_id = ?3 AND phone_key = ?2 AND id IS NOT ?4) AS phone",
     )
     .bind(&keys.email)
     .bind(&keys.phone)
-    .bind(&keys.username)
     .bind(project.as_str())
     .bind(except.map(|id| id.to_string()))
     .fetch_one(&mut *conn)
