@@ -13,7 +13,7 @@ trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 export FITMATE_DATABASE_URL="sqlite://$work/import.db"
 "$bin" projects create bench >/dev/null
 key=$("$bin" keys create --project bench)
-"$bin" serve --addr 127.0.0.1:18181 >/dev/null 2>"$work/serve.log" &
+FITMATE_LOG=warn "$bin" serve --addr 127.0.0.1:18181 >/dev/null 2>"$work/serve.log" &
 server=$!
 sleep 1
 
@@ -36,6 +36,7 @@ PY
       --api-key "$key" --concurrency "${CONCURRENCY:-64}" >"$work/out" 2>"$work/time"
     seconds=$(grep 'Elapsed (wall clock)' "$work/time" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     rss=$(grep 'Maximum resident set size' "$work/time" | awk '{print $NF}')
-    echo "$n lines: $(cat "$work/out") in ${seconds} s = $(python3 -c "print(round($n/$seconds))") users/s; importer peak RSS $((rss / 1024)) MiB"
+    cpu=$(awk -F': ' '/User time|System time/ {s += $2} END {printf "%.1f", s}' "$work/time")
+    echo "$n lines: $(cat "$work/out") in ${seconds} s = $(python3 -c "print(round($n/$seconds))") users/s; importer peak RSS $((rss / 1024)) MiB, importer CPU ${cpu} s"
   done
 done

@@ -88,7 +88,7 @@ pub(crate) fn run(args: ImportArgs) -> ExitCode {
 }
 
 /// Reads a line as a create body of `version`; creates it through `client`.
-async fn create(client: Client, version: ApiVersion, line: String) -> Fate {
+async fn create(client: Client, version: ApiVersion, line: &str) -> Fate {
     let result = match version {
         ApiVersion::V2023_08_01 => {
             match v2023_08_01::CreateUserRequest::from_slice(line.as_bytes()) {
@@ -203,8 +203,13 @@ async fn import(args: ImportArgs) -> anyhow::Result<Tally> {
         }
         let (client, version) = (client.clone(), args.api_version);
         in_flight.spawn(async move {
-            let email = email_of(&line);
-            let fate = create(client, version, line).await;
+            let fate = create(client, version, &line).await;
+            // The email only goes into the report, so only a line that goes there is
+            // read for it.
+            let email = match fate {
+                Fate::Created | Fate::Existing => None,
+                _ => email_of(&line),
+            };
             (number, email, fate)
         });
         progress.show(read, &tally);

@@ -1,21 +1,19 @@
 //! A typed client of the Fitmate partner API.
 //!
 //! ```no_run
-//! # async fn run() -> Result<(), fitmate_transport::client::Error> {
+//! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
 //! use fitmate_transport::client::{Client, Environment};
 //! use fitmate_transport::model::rules::Email;
 //!
 //! let client = Client::builder(Environment::Sandbox, "fm_...").build()?;
-//! let email = Email::parse("jane@doe.com").map_err(|e| {
-//!     fitmate_transport::client::Error::Invalid(fitmate_transport::model::rules::Report::from(
-//!         fitmate_transport::model::rules::Fault::new("email", e.code(), e.message_for("email")),
-//!     ))
-//! })?;
-//! let found = client.v2023_10_04().retrieve_user(&email).await?;
-//! println!("{} is {}", email, found.identifier);
+//! let found = client.v2023_10_04().retrieve_user(&Email::parse("jane@doe.com")?).await?;
+//! println!("{}", found.identifier);
 //! # Ok(())
 //! # }
 //! ```
+//!
+//! The crate's README has an example that runs against a server started in the same
+//! program.
 
 mod error;
 mod retry;
@@ -288,7 +286,7 @@ impl Client {
         version: ApiVersion,
         email: &Email,
         body: Vec<u8>,
-        expected: Option<&R::Data>,
+        expected: impl Fn() -> Option<R::Data>,
     ) -> Result<CreateUserResponse, Error> {
         let mut attempt = 1;
         loop {
@@ -302,7 +300,7 @@ impl Client {
             };
             if unknown {
                 match self.retrieve::<R>(version, email).await.map(R::into_parts) {
-                    Ok((identifier, found)) if Some(&found) == expected => {
+                    Ok((identifier, found)) if expected().as_ref() == Some(&found) => {
                         return Ok(CreateUserResponse::new(email, identifier));
                     }
                     Ok(_) => return Err(Error::EmailExists),
@@ -476,19 +474,24 @@ macro_rules! version_handle {
                 &self,
                 request: &fitmate_model::$module::CreateUserRequest,
             ) -> Result<CreateUserResponse, Error> {
-                let user = request.clone().into_user();
-                let expected = match (user, self.client.inner.validate) {
-                    (Ok(user), _) => Some(fitmate_model::$module::User::from(&user)),
-                    (Err(report), true) => return Err(Error::Invalid(report)),
-                    (Err(_), false) => None,
-                };
+                if self.client.inner.validate {
+                    request.check().map_err(Error::Invalid)?;
+                }
                 let body = serde_json::to_vec(request).map_err(|e| local_fault("", &e))?;
+                // What a retrieve renders if this create happened; only needed to settle.
+                let expected = || {
+                    request
+                        .clone()
+                        .into_user()
+                        .ok()
+                        .map(|user| fitmate_model::$module::User::from(&user))
+                };
                 self.client
                     .create::<fitmate_model::$module::RetrieveUserResponse>(
                         $version,
                         &request.email,
                         body,
-                        expected.as_ref(),
+                        expected,
                     )
                     .await
             }
