@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use fitmate_model::ApiVersion;
 use fitmate_store::{NewProject, Store};
-use fitmate_transport::server::{App, ServerConfig, serve, shutdown_signal};
+use fitmate_transport::server::{
+    App, Delivery, MailConfig, ServerConfig, check_mail, serve, shutdown_signal,
+};
 
 use crate::database::DatabaseArgs;
 
@@ -31,6 +33,39 @@ pub(crate) struct ServeArgs {
     /// at most this long. 0 checks the database on every request.
     #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
     key_cache_secs: u64,
+    /// Deliver welcome emails over SMTP: smtp://host:port (plain; add ?tls=required for
+    /// STARTTLS) or smtps://host:port, with user:password@ if needed. Without it, emails
+    /// are written as .eml files into --mail-dir.
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "FITMATE_SMTP_URL",
+        hide_env_values = true
+    )]
+    smtp_url: Option<String>,
+    /// The mail-drop folder for welcome emails when no SMTP server is set.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "FITMATE_MAIL_DIR",
+        default_value = "fitmate-data/mail"
+    )]
+    mail_dir: std::path::PathBuf,
+    /// The sender of welcome emails.
+    #[arg(
+        long,
+        value_name = "MAILBOX",
+        env = "FITMATE_MAIL_FROM",
+        default_value = "Fitmate <welcome@fitmate.example>"
+    )]
+    mail_from: String,
+    /// Where a welcome email's link points (the link is BASE?token=...); the page there
+    /// POSTs the token to /auth/magic-link/redeem. Default: http://ADDR/auth/magic-link.
+    #[arg(long, value_name = "URL", env = "FITMATE_MAGIC_LINK_BASE")]
+    magic_link_base: Option<String>,
+    /// How long a magic link works, in hours.
+    #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=720))]
+    magic_link_ttl_hours: u64,
     /// Log format. The level comes from FITMATE_LOG (default `info`), e.g. FITMATE_LOG=debug.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -85,6 +120,25 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = ServerConfig::default();
     config.request_timeout = Duration::from_secs(args.request_timeout);
     config.key_cache_ttl = Duration::from_secs(args.key_cache_secs);
+    let link_base = args
+        .magic_link_base
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}/auth/magic-link"));
+    let mut mail = MailConfig::drop_into(&args.mail_dir, link_base);
+    if let Some(url) = &args.smtp_url {
+        mail.delivery = Delivery::Smtp(url.clone());
+    }
+    mail.from = args.mail_from.clone();
+    mail.link_ttl = Duration::from_secs(args.magic_link_ttl_hours * 3600);
+    check_mail(&mail).map_err(|e| anyhow::anyhow!("{e}"))?;
+    match &mail.delivery {
+        Delivery::Smtp(_) => tracing::info!("welcome emails go out over SMTP"),
+        Delivery::Drop(dir) => {
+            tracing::info!("welcome emails are written to {}", dir.display());
+        }
+        _ => {}
+    }
+    config.mail = Some(mail);
     tracing::info!("listening on http://{addr}");
     serve(listener, App::new(store.clone(), config), shutdown_signal()).await?;
     store.close().await;

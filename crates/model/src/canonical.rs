@@ -96,45 +96,68 @@ pub struct User {
 
 /// What one update changes: `None` leaves a field as it is. Metadata given replaces the
 /// stored object whole.
-#[derive(Debug, Clone, Default, PartialEq)]
+///
+/// Its serde form (what the validation webhook receives as `data`) names the fields given,
+/// in the canonical names of [`User`], and never includes `secureMetadata`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct UserChanges {
     /// New first name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub firstname: Option<Name>,
     /// New last name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub lastname: Option<Name>,
     /// New phone number.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub phonenumber: Option<PhoneNumber>,
     /// New date of birth.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub date_of_birth: Option<BirthDate>,
     /// New sex.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub sex: Option<Sex>,
     /// New height.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub height: Option<Height>,
     /// New current weight.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub current_weight: Option<Pounds>,
     /// New pregnancy status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub pregnant: Option<bool>,
     /// New diabetes status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub diabetes: Option<Diabetes>,
     /// New GLP-1 status.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub glp1drugs: Option<bool>,
     /// New doctor's name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub doctor_fullname: Option<Name>,
     /// New medical clearance description.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub medical_clearance_description: Option<FreeText>,
     /// New metadata, replacing the stored object.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub metadata: Option<Metadata>,
     /// New display name.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub name: Option<Name>,
     /// New username.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub username: Option<Username>,
     /// New avatar URL.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub avatar: Option<AvatarUrl>,
     /// New biography.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub bio: Option<FreeText>,
     /// New location.
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub location: Option<Coordinates>,
     /// New secure metadata, replacing the stored object.
+    #[serde(skip)]
     pub secure_metadata: Option<Metadata>,
 }
 

@@ -110,6 +110,8 @@ codes! {
     UsernameTaken = "username_taken",
     /// The project's validation webhook rejected the update (its message is the fault's).
     ValidationFailed = "validation_failed",
+    /// Not the token of a magic link (43 URL-safe characters).
+    InvalidToken = "invalid_token",
 }
 
 impl fmt::Display for Code {

@@ -5,6 +5,7 @@ mod error;
 mod keys;
 mod project;
 mod sqlite;
+mod tokens;
 
 use std::future::Future;
 
@@ -18,6 +19,7 @@ pub use error::{Conflict, StoreError};
 pub use keys::{ApiKey, KEY_PREFIX_CHARS, KeyInfo};
 pub use project::{InvalidProjectId, NewProject, Project, ProjectId};
 pub use sqlite::{DEFAULT_DATABASE_URL, SqliteStore};
+pub use tokens::{magic_token_hash, new_magic_token};
 
 /// What the server keeps: projects, their API keys, their users and the users' suspensions.
 ///
@@ -120,6 +122,59 @@ pub trait Store: Clone + Send + Sync + 'static {
         user: Uuid,
         now: Timestamp,
     ) -> impl Future<Output = Result<Vec<Suspension>, StoreError>> + Send;
+
+    /// Undelivered emails whose next attempt is due at `now`, oldest first, at most `limit`.
+    fn due_emails(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<PendingEmail>, StoreError>> + Send;
+
+    /// Records that email `id` was delivered; it is not attempted again.
+    fn email_delivered(
+        &self,
+        id: i64,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Records a failed attempt at email `id`, to be tried again at `retry_at`. `error` is
+    /// kept for operators and must hold no personal data.
+    fn email_failed(
+        &self,
+        id: i64,
+        retry_at: Timestamp,
+        error: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Keeps the hash of a new magic-link token for `user`, valid until `expires_at`.
+    fn create_magic_link(
+        &self,
+        user: Uuid,
+        token_hash: [u8; 32],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Uses up the magic link whose token hashes to `token_hash`: the user's identifier if
+    /// it was unused and unexpired at `now`, `None` otherwise (used, expired or unknown).
+    fn redeem_magic_link(
+        &self,
+        token_hash: [u8; 32],
+        now: Timestamp,
+    ) -> impl Future<Output = Result<Option<Uuid>, StoreError>> + Send;
+}
+
+/// A welcome email waiting to be delivered.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PendingEmail {
+    /// The outbox entry.
+    pub id: i64,
+    /// Its recipient, as stored now.
+    pub user: StoredUser,
+    /// The recipient's project.
+    pub project: ProjectId,
+    /// Attempts made so far.
+    pub attempts: u32,
 }
 
 /// A user as stored: its identifier, its data and the revision that guards updates.

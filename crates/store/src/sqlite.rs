@@ -19,7 +19,9 @@ use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
 use crate::keys::{self, ApiKey, KeyInfo};
-use crate::{Conflict, NewProject, Project, ProjectId, Store, StoreError, StoredUser};
+use crate::{
+    Conflict, NewProject, PendingEmail, Project, ProjectId, Store, StoreError, StoredUser,
+};
 
 /// The database `fitmate` uses when given none: a file under `fitmate-data/` in the working
 /// directory, created on first use.
@@ -562,5 +564,104 @@ impl Store for SqliteStore {
         .iter()
         .map(suspension_of)
         .collect()
+    }
+
+    async fn due_emails(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PendingEmail>, StoreError> {
+        let rows = sqlx::query(
+            "SELECT o.id AS outbox_id, o.attempts, u.*
+             FROM outbox o JOIN users u ON u.id = o.user_id
+             WHERE o.delivered_at IS NULL AND o.next_attempt_at <= ?
+             ORDER BY o.next_attempt_at, o.id LIMIT ?",
+        )
+        .bind(millis(now))
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let project: String = row.try_get("project_id")?;
+                let attempts: i64 = row.try_get("attempts")?;
+                Ok(PendingEmail {
+                    id: row.try_get("outbox_id")?,
+                    user: user_of(row)?,
+                    project: project
+                        .parse()
+                        .map_err(|e| StoreError::corrupt("outbox", e))?,
+                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                })
+            })
+            .collect()
+    }
+
+    async fn email_delivered(&self, id: i64, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query("UPDATE outbox SET delivered_at = ?, last_error = NULL WHERE id = ?")
+            .bind(millis(now))
+            .bind(id)
+            .execute(&self.writer)
+            .await?;
+        Ok(())
+    }
+
+    async fn email_failed(
+        &self,
+        id: i64,
+        retry_at: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = ?, last_error = ?
+             WHERE id = ?",
+        )
+        .bind(millis(retry_at))
+        .bind(error)
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn create_magic_link(
+        &self,
+        user: Uuid,
+        token_hash: [u8; 32],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO magic_links (token_hash, user_id, created_at, expires_at)
+             VALUES (?, ?, ?, ?)",
+        )
+        .bind(&token_hash[..])
+        .bind(user.to_string())
+        .bind(millis(now))
+        .bind(millis(expires_at))
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn redeem_magic_link(
+        &self,
+        token_hash: [u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let row = sqlx::query(
+            "UPDATE magic_links SET used_at = ?1
+             WHERE token_hash = ?2 AND used_at IS NULL AND expires_at > ?1
+             RETURNING user_id",
+        )
+        .bind(millis(now))
+        .bind(&token_hash[..])
+        .fetch_optional(&self.writer)
+        .await?;
+        row.map(|row| {
+            let id: String = row.try_get("user_id")?;
+            id.parse().map_err(|e| StoreError::corrupt("magic link", e))
+        })
+        .transpose()
     }
 }

@@ -106,6 +106,9 @@ async fn apply_in_transaction(
 ) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
     let creates: Vec<&Job> = jobs.iter().filter(|j| j.kind == Kind::Create).collect();
     let created = insert_all(conn, &creates).await?;
+    if let Some(first) = creates.first() {
+        queue_welcome_emails(conn, &created, first.now).await?;
+    }
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in jobs {
         let outcome = match job.kind {
@@ -156,6 +159,32 @@ async fn insert_all(
         }
     }
     Ok(written)
+}
+
+/// Queues, in the transaction that created them, the welcome email of each created user
+/// whose project sends one.
+async fn queue_welcome_emails(
+    conn: &mut SqliteConnection,
+    created: &HashSet<Uuid>,
+    now: i64,
+) -> Result<(), sqlx::Error> {
+    if created.is_empty() {
+        return Ok(());
+    }
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO outbox (user_id, kind, created_at, next_attempt_at) SELECT u.id, 'welcome', ",
+    );
+    query.push_bind(now).push(", ").push_bind(now).push(
+        " FROM users u JOIN projects p ON p.id = u.project_id \
+         WHERE p.welcome_email = 1 AND u.id IN (",
+    );
+    let mut ids = query.separated(", ");
+    for id in created {
+        ids.push_bind(id.to_string());
+    }
+    query.push(")");
+    query.build().execute(&mut *conn).await?;
+    Ok(())
 }
 
 /// Rows changed: 1 if written, 0 if the user is no longer at `revision`.

@@ -1,10 +1,12 @@
 //! Applying an update: read, check the combination, write if nobody wrote in between.
 
 use fitmate_model::UserChanges;
-use fitmate_store::{ProjectId, Store, StoreError, StoredUser};
+use fitmate_store::{Project, Store, StoreError, StoredUser};
 use uuid::Uuid;
 
+use super::App;
 use super::error::ApiError;
+use super::webhook::{self, Verdict};
 
 /// How the user to update is named.
 #[derive(Debug, Clone, Copy)]
@@ -18,24 +20,41 @@ pub(crate) enum Target<'a> {
 /// How often an update is tried again when another one wrote the user first.
 const ATTEMPTS: usize = 8;
 
-/// Applies `changes` to the user of `project` named by `target`: only the fields given
-/// change, metadata replaces the stored object whole, and the rules across fields are
-/// checked on the result. Two racing updates both apply, one after the other, each on the
-/// other's result: the store refuses a write based on a stale read, and the read is redone.
+/// Applies `changes` to the user of the caller's project named by `target`: only the fields
+/// given change, metadata replaces the stored object whole, and the rules across fields are
+/// checked on the result. A project with a validation webhook has it approve the changes
+/// before anything is written. Two racing updates both apply, one after the other, each on
+/// the other's result: the store refuses a write based on a stale read, and the read is
+/// redone.
 pub(crate) async fn update_user<S: Store>(
-    store: &S,
-    project: &ProjectId,
+    app: &App<S>,
+    project: &Project,
     target: Target<'_>,
     changes: &UserChanges,
 ) -> Result<StoredUser, ApiError> {
+    let store = app.store();
+    let mut approved = false;
     for _ in 0..ATTEMPTS {
         let current = match target {
-            Target::Email(email) => store.user_by_email(project, email).await?,
-            Target::Id(id) => store.user_by_id(project, id).await?,
+            Target::Email(email) => store.user_by_email(project.id(), email).await?,
+            Target::Id(id) => store.user_by_id(project.id(), id).await?,
         }
         .ok_or(ApiError::UserNotFound)?;
         let next = current.user.with_changes(changes)?;
-        match store.update_user(project, &current, &next).await {
+        if !approved {
+            match webhook::ask(app.http(), project, current.id, changes).await {
+                None | Some(Verdict::Valid) => approved = true,
+                Some(Verdict::Rejected(message)) => {
+                    tracing::info!("the validation webhook rejected the update");
+                    return Err(ApiError::WebhookRejected(message));
+                }
+                Some(Verdict::Unavailable(why)) => {
+                    tracing::warn!(reason = %why, "the validation webhook could not be asked; nothing written");
+                    return Err(ApiError::WebhookUnavailable);
+                }
+            }
+        }
+        match store.update_user(project.id(), &current, &next).await {
             Err(StoreError::Stale) => continue,
             done => return Ok(done?),
         }

@@ -11,7 +11,7 @@ use std::fmt;
 use axum::response::{IntoResponse, Response};
 use fitmate_model::error::ErrorBody;
 use fitmate_model::projects::{self, ErrorCode};
-use fitmate_model::rules::Report;
+use fitmate_model::rules::{Code, Fault, Report};
 use fitmate_model::{UnknownVersion, error as fitmate_error};
 use fitmate_store::{Conflict, StoreError};
 use http::StatusCode;
@@ -58,6 +58,12 @@ pub enum ApiError {
     Invalid(Report),
     /// 409: another user of the project has this value.
     Taken(Conflict),
+    /// 400: the project's validation webhook rejected the update, with this message.
+    WebhookRejected(String),
+    /// 503: the project's validation webhook could not be asked; nothing was written.
+    WebhookUnavailable,
+    /// 410: the magic link was used already, has expired, or never existed.
+    LinkGone,
     /// 413: the body is over the limit.
     PayloadTooLarge,
     /// 415: the body is not JSON.
@@ -91,7 +97,11 @@ impl ApiError {
     pub fn status(&self) -> StatusCode {
         match self {
             ApiError::Unauthenticated => StatusCode::UNAUTHORIZED,
-            ApiError::UnknownVersion(_) | ApiError::Invalid(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnknownVersion(_) | ApiError::Invalid(_) | ApiError::WebhookRejected(_) => {
+                StatusCode::BAD_REQUEST
+            }
+            ApiError::WebhookUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::LinkGone => StatusCode::GONE,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::UserNotFound | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::Taken(_) => StatusCode::CONFLICT,
@@ -107,6 +117,7 @@ impl ApiError {
     pub(crate) fn from_status(status: StatusCode) -> ApiError {
         match status {
             StatusCode::UNAUTHORIZED => ApiError::Unauthenticated,
+            StatusCode::GONE => ApiError::LinkGone,
             StatusCode::NOT_FOUND => ApiError::RouteNotFound,
             StatusCode::METHOD_NOT_ALLOWED => ApiError::MethodNotAllowed,
             StatusCode::PAYLOAD_TOO_LARGE => ApiError::PayloadTooLarge,
@@ -134,6 +145,9 @@ impl ApiError {
     const TIMEOUT: &'static str =
         "the request took too long; nothing may be assumed about it, retry it";
     const INTERNAL: &'static str = "Internal server error";
+    const WEBHOOK_UNAVAILABLE: &'static str =
+        "The project's validation webhook could not be asked; nothing was changed";
+    const LINK_GONE: &'static str = "This magic link was already used or has expired";
 
     /// The JSON body in `surface`'s format.
     pub(crate) fn body(self, surface: Surface, request_id: &str) -> Vec<u8> {
@@ -152,6 +166,11 @@ impl ApiError {
             ApiError::Forbidden => ErrorBody::message("this key does not serve that project"),
             ApiError::UserNotFound => ErrorBody::message(fitmate_error::USER_NOT_FOUND),
             ApiError::Invalid(report) => ErrorBody::from_report(report),
+            ApiError::WebhookRejected(message) => {
+                ErrorBody::from_report(Fault::new("", Code::ValidationFailed, message).into())
+            }
+            ApiError::WebhookUnavailable => ErrorBody::message(Self::WEBHOOK_UNAVAILABLE),
+            ApiError::LinkGone => ErrorBody::message(Self::LINK_GONE),
             ApiError::Taken(Conflict::Email) => ErrorBody::email_exists(),
             ApiError::Taken(Conflict::Phone) => ErrorBody::phone_exists(),
             ApiError::Taken(conflict) => ErrorBody::message(conflict.to_string()),
@@ -187,6 +206,11 @@ impl ApiError {
                 Body::new(ErrorCode::NotFound, fitmate_error::USER_NOT_FOUND)
             }
             ApiError::Invalid(report) => Body::from_report(report),
+            ApiError::WebhookRejected(message) => Body::new(ErrorCode::ValidationFailed, message),
+            ApiError::WebhookUnavailable => {
+                Body::new(ErrorCode::ValidationUnavailable, Self::WEBHOOK_UNAVAILABLE)
+            }
+            ApiError::LinkGone => Body::new(ErrorCode::NotFound, Self::LINK_GONE),
             ApiError::Taken(_) => Body::new(ErrorCode::UsernameTaken, "Username already taken"),
             ApiError::PayloadTooLarge => {
                 Body::new(ErrorCode::PayloadTooLarge, Self::PAYLOAD_TOO_LARGE)

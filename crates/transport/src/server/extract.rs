@@ -5,7 +5,7 @@ use std::sync::{Arc, OnceLock};
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use fitmate_model::ApiVersion;
-use fitmate_store::{ProjectId, Store};
+use fitmate_store::{Project, ProjectId, Store};
 use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderName};
@@ -38,6 +38,7 @@ pub(crate) fn requested_version(headers: &HeaderMap) -> Result<Option<ApiVersion
 #[derive(Debug, Clone)]
 pub(crate) struct Caller {
     pub(crate) project: ProjectId,
+    pub(crate) settings: Arc<Project>,
     pub(crate) version: ApiVersion,
 }
 
@@ -52,7 +53,7 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
         let key = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-        let info = app
+        let (info, settings) = app
             .inner
             .keys
             .authenticate(app.store(), key)
@@ -64,6 +65,7 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
         }
         Ok(Caller {
             project: info.project,
+            settings,
             version,
         })
     }

@@ -34,6 +34,9 @@ pub(crate) async fn create<S: Store>(
         other => return Err(unserved(other)),
     };
     let stored = app.store().create_user(&caller.project, &user).await?;
+    if caller.settings.settings.welcome_email {
+        app.wake_mail();
+    }
     Ok(Json(CreateUserResponse::new(&stored.user.email, stored.id)).into_response())
 }
 
@@ -51,13 +54,8 @@ pub(crate) async fn update<S: Store>(
         }
         other => return Err(unserved(other)),
     };
-    let stored = apply::update_user(
-        app.store(),
-        &caller.project,
-        Target::Email(&email),
-        &changes,
-    )
-    .await?;
+    let stored =
+        apply::update_user(&app, &caller.settings, Target::Email(&email), &changes).await?;
     Ok(match caller.version {
         ApiVersion::V2023_08_01 => Json(v2023_08_01::UpdateUserResponse::new(
             stored.id,

@@ -1,23 +1,27 @@
 //! Remembering keys the store accepted, so a request costs no database read to authenticate.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fitmate_store::{KeyInfo, Store, StoreError};
+use fitmate_store::{KeyInfo, Project, Store, StoreError};
 use sha2::{Digest, Sha256};
 
 /// Keys remembered at most; past this the memory is cleared and refilled from the store.
 const CAPACITY: usize = 10_000;
 
-/// Accepted keys for a short while, by SHA-256 (never the key in clear). Only accepted keys
-/// are remembered: an unknown key always asks the store. A key revoked by `fitmate keys
-/// revoke` (another process) stops working once its entry is older than `ttl`.
+/// Accepted keys, with their project's settings, for a short while, by SHA-256 (never the
+/// key in clear). Only accepted keys are remembered: an unknown key always asks the store.
+/// A key revoked by `fitmate keys revoke` (another process) stops working once its entry
+/// is older than `ttl`.
 #[derive(Debug)]
 pub(crate) struct KeyCache {
     ttl: Duration,
-    entries: Mutex<HashMap<[u8; 32], (KeyInfo, Instant)>>,
+    entries: Mutex<HashMap<[u8; 32], (Accepted, Instant)>>,
 }
+
+/// A live key and its project.
+pub(crate) type Accepted = (KeyInfo, Arc<Project>);
 
 impl KeyCache {
     pub(crate) fn new(ttl: Duration) -> Self {
@@ -27,14 +31,15 @@ impl KeyCache {
         }
     }
 
-    /// The live key `presented` is, from memory if it was accepted less than `ttl` ago.
+    /// The live key `presented` is and its project, from memory if it was accepted less
+    /// than `ttl` ago.
     pub(crate) async fn authenticate<S: Store>(
         &self,
         store: &S,
         presented: &str,
-    ) -> Result<Option<KeyInfo>, StoreError> {
+    ) -> Result<Option<Accepted>, StoreError> {
         if self.ttl.is_zero() {
-            return store.authenticate(presented).await;
+            return lookup(store, presented).await;
         }
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
         let now = Instant::now();
@@ -44,7 +49,7 @@ impl KeyCache {
         {
             return Ok(Some(info.clone()));
         }
-        let found = store.authenticate(presented).await?;
+        let found = lookup(store, presented).await?;
         if let Ok(mut entries) = self.entries.lock() {
             match &found {
                 Some(info) => {
@@ -60,4 +65,15 @@ impl KeyCache {
         }
         Ok(found)
     }
+}
+
+async fn lookup<S: Store>(store: &S, presented: &str) -> Result<Option<Accepted>, StoreError> {
+    let Some(info) = store.authenticate(presented).await? else {
+        return Ok(None);
+    };
+    let project = store
+        .project(&info.project)
+        .await?
+        .ok_or(StoreError::NotFound("project"))?;
+    Ok(Some((info, Arc::new(project))))
 }

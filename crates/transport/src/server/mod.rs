@@ -13,12 +13,15 @@
 //! ```
 
 mod apply;
+mod auth;
 mod error;
 mod extract;
 mod finish;
 mod fitmate;
 mod keys;
+mod mail;
 mod projects;
+mod webhook;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -42,6 +45,8 @@ use tracing::Span;
 
 pub use error::{ApiError, BODY_LIMIT, DRAIN_LIMIT};
 pub use extract::VERSION_HEADER;
+pub use mail::{Delivery, MailConfig, check as check_mail};
+pub use webhook::signature as webhook_signature;
 
 /// The header that carries the request id, in requests (where a well-formed one a client
 /// sends is kept) and in every response.
@@ -56,6 +61,9 @@ pub struct ServerConfig {
     /// How long a client may take to send a request's headers (and an idle keep-alive
     /// connection may wait for the next request).
     pub header_read_timeout: Duration,
+    /// Welcome emails: how they are delivered. `None` runs no dispatcher; queued emails
+    /// wait for a server that has one.
+    pub mail: Option<MailConfig>,
     /// How long an accepted API key is remembered without asking the database again; a key
     /// revoked meanwhile keeps working at most this long. Zero asks every time.
     pub key_cache_ttl: Duration,
@@ -66,6 +74,7 @@ impl Default for ServerConfig {
         ServerConfig {
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(30),
+            mail: None,
             key_cache_ttl: Duration::from_secs(5),
         }
     }
@@ -81,6 +90,10 @@ pub struct App<S> {
 struct Inner<S> {
     store: S,
     config: ServerConfig,
+    /// Calls validation webhooks.
+    http: reqwest::Client,
+    /// Wakes the email dispatcher when a user was created.
+    mail_wake: Arc<tokio::sync::Notify>,
     keys: keys::KeyCache,
     openapi: axum::body::Bytes,
 }
@@ -100,6 +113,17 @@ impl<S: Store> App<S> {
         App {
             inner: Arc::new(Inner {
                 store,
+                http: reqwest::Client::builder()
+                    .redirect(reqwest::redirect::Policy::none())
+                    .connect_timeout(Duration::from_secs(5))
+                    .user_agent(concat!(
+                        "fitmate/",
+                        env!("CARGO_PKG_VERSION"),
+                        " (validateUserUpdated)"
+                    ))
+                    .build()
+                    .unwrap_or_default(),
+                mail_wake: Arc::new(tokio::sync::Notify::new()),
                 keys: keys::KeyCache::new(config.key_cache_ttl),
                 config,
                 openapi: openapi.into(),
@@ -110,6 +134,16 @@ impl<S: Store> App<S> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.inner.store
+    }
+
+    /// The client that calls validation webhooks (redirects are not followed).
+    pub(crate) fn http(&self) -> &reqwest::Client {
+        &self.inner.http
+    }
+
+    /// Tells the email dispatcher there may be new work.
+    pub(crate) fn wake_mail(&self) {
+        self.inner.mail_wake.notify_one();
     }
 }
 
@@ -125,6 +159,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             "/{project_id}/users/{user_id}",
             patch(projects::update::<S>),
         )
+        .route("/auth/magic-link/redeem", post(auth::redeem::<S>))
         .route("/healthz", get(healthz::<S>))
         .route("/openapi.json", get(openapi::<S>))
         .fallback(|| async { ApiError::RouteNotFound })
@@ -163,6 +198,13 @@ pub async fn serve<S: Store>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let config = app.inner.config.clone();
+    let dispatcher = config.mail.clone().map(|mail| {
+        tokio::spawn(mail::dispatch(
+            app.store().clone(),
+            mail,
+            Arc::clone(&app.inner.mail_wake),
+        ))
+    });
     let service = hyper_util::service::TowerToHyperService::new(router(app));
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -198,6 +240,9 @@ pub async fn serve<S: Store>(
         .is_err()
     {
         tracing::warn!("some requests were still running when the shutdown grace ended");
+    }
+    if let Some(dispatcher) = dispatcher {
+        dispatcher.abort();
     }
     Ok(())
 }

@@ -24,7 +24,7 @@ pub(crate) async fn update<S: Store>(
     let changes = UpdateUserRequest::from_slice(&body)?.into_changes();
     // Not a UUID: no user can have that identifier.
     let id = Uuid::parse_str(&user_id).map_err(|_| ApiError::UserNotFound)?;
-    let stored = apply::update_user(app.store(), &caller.project, Target::Id(id), &changes).await?;
+    let stored = apply::update_user(&app, &caller.settings, Target::Id(id), &changes).await?;
     let suspensions = app
         .store()
         .active_suspensions(stored.id, jiff::Timestamp::now())

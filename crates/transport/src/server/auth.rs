@@ -1,0 +1,47 @@
+//! `POST /auth/magic-link/redeem`: a welcome email's link, used once.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use fitmate_model::rules::{Code, Fault};
+use fitmate_store::{Store, magic_token_hash};
+
+use super::App;
+use super::error::ApiError;
+use super::extract::JsonBody;
+
+#[derive(serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Redeem {
+    token: String,
+}
+
+/// 200 with the user's identifier the first time; 410 once used, expired, or for a token
+/// that never existed (the two are not told apart, so the endpoint reveals nothing about
+/// which tokens exist); 400 for a body that is not `{"token": "<43 characters>"}`.
+pub(crate) async fn redeem<S: Store>(
+    State(app): State<App<S>>,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let redeem: Redeem = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::Invalid(Fault::new("", Code::InvalidJson, fitmate_model::malformed(&e)).into())
+    })?;
+    let hash = magic_token_hash(&redeem.token).ok_or_else(|| {
+        ApiError::Invalid(
+            Fault::new(
+                "token",
+                Code::InvalidToken,
+                "token must be the 43-character token of a magic link",
+            )
+            .into(),
+        )
+    })?;
+    match app
+        .store()
+        .redeem_magic_link(hash, jiff::Timestamp::now())
+        .await?
+    {
+        Some(identifier) => Ok(Json(serde_json::json!({"identifier": identifier})).into_response()),
+        None => Err(ApiError::LinkGone),
+    }
+}

@@ -1,0 +1,262 @@
+//! The welcome email: delivered from the outbox by a background dispatcher.
+//!
+//! Creating a user queues its welcome email in the same transaction (see the store). This
+//! dispatcher takes due entries, makes each a fresh magic-link token (only its hash is
+//! stored), and delivers the email over SMTP or, without an SMTP server, as an `.eml` file
+//! in the mail-drop folder. A failed delivery is tried again later, with growing waits; an
+//! entry stays until delivered, so emails queued before a crash go out after the restart.
+//! Delivery is at least once: an email sent just before a crash, and not yet marked, is
+//! sent again (with a new link; the first still works until it expires).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use fitmate_store::{PendingEmail, Store, new_magic_token};
+use jiff::{SignedDuration, Timestamp};
+use lettre::message::{Mailbox, MultiPart};
+use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use tokio::sync::Notify;
+
+/// How welcome emails are delivered.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Delivery {
+    /// Over SMTP: `smtp://host:port` (plain, or `?tls=required` for STARTTLS),
+    /// `smtps://host:port` (TLS), with `user:password@` if the server wants a login.
+    Smtp(String),
+    /// As `.eml` files in this folder (created if missing): the mail drop.
+    Drop(PathBuf),
+}
+
+/// The welcome email's settings.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub struct MailConfig {
+    /// Where emails go.
+    pub delivery: Delivery,
+    /// The sender, e.g. `Fitmate <welcome@fitmate.example>`.
+    pub from: String,
+    /// The link in the email is `<link_base>?token=<token>`.
+    pub link_base: String,
+    /// How long a magic link works.
+    pub link_ttl: Duration,
+    /// How often the outbox is looked at when nothing wakes the dispatcher.
+    pub poll_every: Duration,
+}
+
+impl MailConfig {
+    /// Emails as files in `folder`, links to `link_base`, valid 24 hours.
+    pub fn drop_into(folder: impl Into<PathBuf>, link_base: impl Into<String>) -> Self {
+        MailConfig {
+            delivery: Delivery::Drop(folder.into()),
+            from: "Fitmate <welcome@fitmate.example>".to_owned(),
+            link_base: link_base.into(),
+            link_ttl: Duration::from_secs(24 * 3600),
+            poll_every: Duration::from_secs(2),
+        }
+    }
+}
+
+/// Entries taken from the outbox at a time.
+const BATCH: u32 = 32;
+/// The longest wait between two attempts at one email.
+const MAX_BACKOFF: Duration = Duration::from_secs(3600);
+
+enum Transport {
+    Smtp(AsyncSmtpTransport<Tokio1Executor>),
+    Drop(AsyncFileTransport<Tokio1Executor>),
+}
+
+impl Transport {
+    fn new(delivery: &Delivery) -> Result<Self, String> {
+        match delivery {
+            Delivery::Smtp(url) => AsyncSmtpTransport::<Tokio1Executor>::from_url(url)
+                .map(|builder| Transport::Smtp(builder.build()))
+                .map_err(|e| format!("--smtp-url: {e}")),
+            Delivery::Drop(folder) => {
+                std::fs::create_dir_all(folder)
+                    .map_err(|e| format!("mail folder {}: {e}", folder.display()))?;
+                Ok(Transport::Drop(AsyncFileTransport::<Tokio1Executor>::new(
+                    folder,
+                )))
+            }
+        }
+    }
+
+    async fn send(&self, message: Message) -> Result<(), String> {
+        match self {
+            Transport::Smtp(smtp) => smtp
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+            Transport::Drop(files) => files
+                .send(message)
+                .await
+                .map(drop)
+                .map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// Checks the configuration: an SMTP URL that does not parse or a mail folder that cannot
+/// be made is reported at start, not at the first email.
+pub fn check(config: &MailConfig) -> Result<(), String> {
+    Transport::new(&config.delivery).map(drop)?;
+    config
+        .from
+        .parse::<Mailbox>()
+        .map(drop)
+        .map_err(|e| format!("--mail-from {:?}: {e}", config.from))
+}
+
+/// Delivers due welcome emails until the task is dropped; `wake` makes it look at once.
+pub(crate) async fn dispatch<S: Store>(store: S, config: MailConfig, wake: Arc<Notify>) {
+    let transport = match Transport::new(&config.delivery) {
+        Ok(transport) => transport,
+        Err(error) => {
+            tracing::error!(%error, "welcome emails cannot be delivered");
+            return;
+        }
+    };
+    loop {
+        let due = match store.due_emails(Timestamp::now(), BATCH).await {
+            Ok(due) => due,
+            Err(error) => {
+                tracing::warn!(%error, "reading the outbox failed");
+                Vec::new()
+            }
+        };
+        let full = due.len() == BATCH as usize;
+        for email in due {
+            deliver(&store, &config, &transport, email).await;
+        }
+        if !full {
+            tokio::select! {
+                () = wake.notified() => {},
+                () = tokio::time::sleep(config.poll_every) => {},
+            }
+        }
+    }
+}
+
+async fn deliver<S: Store>(
+    store: &S,
+    config: &MailConfig,
+    transport: &Transport,
+    email: PendingEmail,
+) {
+    let now = Timestamp::now();
+    let sent = async {
+        let (token, hash) = new_magic_token().map_err(|e| format!("random token: {e}"))?;
+        let ttl =
+            SignedDuration::try_from(config.link_ttl).unwrap_or(SignedDuration::from_hours(24));
+        let expires = now.checked_add(ttl).map_err(|e| e.to_string())?;
+        store
+            .create_magic_link(email.user.id, hash, now, expires)
+            .await
+            .map_err(|e| e.to_string())?;
+        let message = welcome(config, &email, &token)?;
+        transport.send(message).await
+    }
+    .await;
+    match sent {
+        Ok(()) => {
+            if let Err(error) = store.email_delivered(email.id, Timestamp::now()).await {
+                tracing::warn!(%error, outbox = email.id, "marking an email delivered failed");
+            } else {
+                tracing::info!(outbox = email.id, user = %email.user.id, "welcome email delivered");
+            }
+        }
+        Err(error) => {
+            let wait = backoff(email.attempts);
+            let retry_at = now
+                .checked_add(
+                    SignedDuration::try_from(wait).unwrap_or(SignedDuration::from_hours(1)),
+                )
+                .unwrap_or(now);
+            // Delivery errors name servers and codes, not the recipient: lettre's messages do
+            // not quote addresses.
+            tracing::warn!(outbox = email.id, attempts = email.attempts + 1, retry_in_s = wait.as_secs(), %error, "welcome email not delivered");
+            if let Err(e) = store.email_failed(email.id, retry_at, &error).await {
+                tracing::warn!(error = %e, outbox = email.id, "recording a failed email failed");
+            }
+        }
+    }
+}
+
+/// The wait after `attempts` failed attempts: 5 s, doubling, at most an hour.
+fn backoff(attempts: u32) -> Duration {
+    Duration::from_secs(5)
+        .saturating_mul(1 << attempts.min(12))
+        .min(MAX_BACKOFF)
+}
+
+fn escape_html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+        .replace('\'', "&#39;")
+}
+
+/// The welcome email with its magic link, in plain text and HTML.
+fn welcome(config: &MailConfig, email: &PendingEmail, token: &str) -> Result<Message, String> {
+    let user = &email.user.user;
+    let name = format!("{} {}", user.firstname, user.lastname);
+    let address = user
+        .email
+        .as_str()
+        .parse()
+        .map_err(|_| "the recipient's address is not one SMTP takes".to_owned())?;
+    let from: Mailbox = config
+        .from
+        .parse()
+        .map_err(|e| format!("--mail-from: {e}"))?;
+    let separator = if config.link_base.contains('?') {
+        '&'
+    } else {
+        '?'
+    };
+    let link = format!("{}{separator}token={token}", config.link_base);
+    let hours = config.link_ttl.as_secs() / 3600;
+    let text = format!(
+        "Hello {first},\n\nWelcome to Fitmate. Your care team has set up your coaching \
+         programme. Open this link to sign in; it works once, for {hours} hours:\n\n{link}\n\n\
+         If you did not expect this email, you can ignore it.\n\nThe Fitmate team\n",
+        first = user.firstname,
+    );
+    let html = format!(
+        "<p>Hello {first},</p><p>Welcome to Fitmate. Your care team has set up your coaching \
+         programme. Open this link to sign in; it works once, for {hours} hours:</p>\
+         <p><a href=\"{link}\">Sign in to Fitmate</a></p>\
+         <p>If you did not expect this email, you can ignore it.</p><p>The Fitmate team</p>",
+        first = escape_html(user.firstname.as_str()),
+        link = escape_html(&link),
+    );
+    Message::builder()
+        .from(from)
+        .to(Mailbox::new(Some(name), address))
+        .subject("Welcome to Fitmate")
+        .multipart(MultiPart::alternative_plain_html(text, html))
+        .map_err(|e| format!("building the email: {e}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn backoff_doubles_from_five_seconds_up_to_an_hour() {
+        assert_eq!(backoff(0), Duration::from_secs(5));
+        assert_eq!(backoff(1), Duration::from_secs(10));
+        assert_eq!(backoff(3), Duration::from_secs(40));
+        assert_eq!(backoff(20), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn html_is_escaped() {
+        assert_eq!(escape_html("<b>&\"'"), "&lt;b&gt;&amp;&quot;&#39;");
+    }
+}

@@ -1,0 +1,173 @@
+//! The validateUserUpdated webhook: a project's own server approves every update first.
+//!
+//! The call is `POST <url>` with `{"event":"validateUserUpdated","projectId","userId",
+//! "data"}`, `X-Timestamp` (unix milliseconds) and `X-Signature`, the hex HMAC-SHA256 of
+//! `"<timestamp>.<body>"` under the project's secret. Only a 2xx JSON answer whose
+//! `X-Response-Signature` is the HMAC of `"<timestamp>.<answer body>"` (same timestamp)
+//! counts; `{"valid": true}` lets the update through, `{"valid": false, "message"}`
+//! rejects it with that message. Anything else fails closed: nothing is written.
+
+use std::time::Duration;
+
+use fitmate_model::UserChanges;
+use fitmate_store::Project;
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use uuid::Uuid;
+
+/// The longest answer read from a webhook.
+const ANSWER_LIMIT: usize = 64 * 1024;
+/// The longest rejection message passed on to the caller, in characters.
+const MESSAGE_LIMIT: usize = 1000;
+
+/// What the webhook said.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Verdict {
+    /// A signed `{"valid": true}`.
+    Valid,
+    /// A signed `{"valid": false, "message"}`: the message.
+    Rejected(String),
+    /// No usable answer; why, for the log (never personal data).
+    Unavailable(String),
+}
+
+fn sign(secret: &str, timestamp: &str, body: &[u8]) -> Option<Hmac<Sha256>> {
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).ok()?;
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    Some(mac)
+}
+
+/// The hex HMAC-SHA256 of `"<timestamp>.<body>"` under `secret`, as the headers carry it.
+pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
+    sign(secret, timestamp, body)
+        .map(|mac| hex::encode(mac.finalize().into_bytes()))
+        .unwrap_or_default()
+}
+
+/// Asks the project's webhook about `changes` to user `user`; `None` when the project has
+/// no webhook.
+pub(crate) async fn ask(
+    http: &reqwest::Client,
+    project: &Project,
+    user: Uuid,
+    changes: &UserChanges,
+) -> Option<Verdict> {
+    let settings = &project.settings;
+    let url = settings.validation_webhook.as_deref()?;
+    let secret = settings.webhook_secret.as_deref().unwrap_or("");
+    let timeout = Duration::from_millis(u64::from(settings.webhook_timeout_ms));
+    Some(
+        match call(http, url, secret, timeout, project, user, changes).await {
+            Ok(verdict) | Err(verdict) => verdict,
+        },
+    )
+}
+
+async fn call(
+    http: &reqwest::Client,
+    url: &str,
+    secret: &str,
+    timeout: Duration,
+    project: &Project,
+    user: Uuid,
+    changes: &UserChanges,
+) -> Result<Verdict, Verdict> {
+    let unavailable = |why: String| Verdict::Unavailable(why);
+    let body = serde_json::to_vec(&serde_json::json!({
+        "event": "validateUserUpdated",
+        "projectId": project.id().as_str(),
+        "userId": user,
+        "data": changes,
+    }))
+    .map_err(|e| unavailable(format!("encoding the call: {e}")))?;
+    let timestamp = jiff::Timestamp::now().as_millisecond().to_string();
+    let sent = http
+        .post(url)
+        .timeout(timeout)
+        .header(reqwest::header::CONTENT_TYPE, "application/json")
+        .header("X-Timestamp", &timestamp)
+        .header("X-Signature", signature(secret, &timestamp, &body))
+        .body(body)
+        .send();
+    // The timeout covers reading the answer too.
+    let answered = tokio::time::timeout(timeout, async {
+        let response = sent.await?;
+        let status = response.status();
+        let signed = response
+            .headers()
+            .get("X-Response-Signature")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response.bytes().await?;
+        Ok::<_, reqwest::Error>((status, signed, bytes))
+    })
+    .await;
+    let (status, signed, bytes) = match answered {
+        Err(_) => return Err(unavailable(format!("no answer within {timeout:?}"))),
+        Ok(Err(e)) if e.is_timeout() => {
+            return Err(unavailable(format!("no answer within {timeout:?}")));
+        }
+        Ok(Err(e)) if e.is_connect() => return Err(unavailable("unreachable".to_owned())),
+        Ok(Err(e)) => return Err(unavailable(format!("the call failed: {e}"))),
+        Ok(Ok(answer)) => answer,
+    };
+    if !status.is_success() {
+        return Err(unavailable(format!("answered {status}")));
+    }
+    if bytes.len() > ANSWER_LIMIT {
+        return Err(unavailable("answered over 64 KiB".to_owned()));
+    }
+    let Some(signed) = signed else {
+        return Err(unavailable("the answer is not signed".to_owned()));
+    };
+    let Ok(claimed) = hex::decode(signed.trim()) else {
+        return Err(unavailable("the answer's signature is not hex".to_owned()));
+    };
+    let genuine =
+        sign(secret, &timestamp, &bytes).is_some_and(|mac| mac.verify_slice(&claimed).is_ok());
+    if !genuine {
+        return Err(unavailable(
+            "the answer's signature does not match".to_owned(),
+        ));
+    }
+    #[derive(serde::Deserialize)]
+    struct Answer {
+        valid: bool,
+        #[serde(default)]
+        message: Option<String>,
+    }
+    let answer: Answer = serde_json::from_slice(&bytes)
+        .map_err(|_| unavailable("the answer is not {\"valid\": bool}".to_owned()))?;
+    if answer.valid {
+        return Ok(Verdict::Valid);
+    }
+    let message: String = answer
+        .message
+        .unwrap_or_default()
+        .chars()
+        .filter(|c| !c.is_control())
+        .take(MESSAGE_LIMIT)
+        .collect();
+    Ok(Verdict::Rejected(if message.trim().is_empty() {
+        "The update was rejected by the project's validation".to_owned()
+    } else {
+        message
+    }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn signatures_are_hex_hmac_sha256_of_timestamp_dot_body() {
+        // Computed independently with Python:
+        // hmac.new(b"secret", b"1700000000000.{}", hashlib.sha256).hexdigest()
+        assert_eq!(
+            signature("secret", "1700000000000", b"{}"),
+            "8399216d111287e3bb28e25c0f4f31dffdf831c68c9ee2b96c2f67c9b81d341b"
+        );
+    }
+}
