@@ -31,13 +31,18 @@ pub(crate) struct Answer {
 
 impl TestServer {
     pub(crate) async fn start() -> TestServer {
+        TestServer::start_with(ServerConfig::default()).await
+    }
+
+    /// A server with `config`.
+    pub(crate) async fn start_with(config: ServerConfig) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
         let url = format!("sqlite://{}", dir.path().join("fitmate.db").display());
         let store = SqliteStore::open(&url).await.unwrap();
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
-        let app = App::new(store.clone(), ServerConfig::default());
+        let app = App::new(store.clone(), config);
         let task = tokio::spawn(serve(listener, app, async {
             let _ = stopped.await;
         }));
@@ -52,6 +57,17 @@ impl TestServer {
         };
         server.key = server.key_for("sandbox", ApiVersion::CURRENT).await;
         server
+    }
+
+    /// Creates `project` and answers a key for it.
+    pub(crate) async fn project_with(&self, project: &NewProject) -> String {
+        self.store.create_project(project).await.unwrap();
+        let (key, _) = self
+            .store
+            .create_key(&project.id, ApiVersion::CURRENT)
+            .await
+            .unwrap();
+        key.expose().to_owned()
     }
 
     /// A new key of `project` (created if missing), pinned to `version`.

@@ -7,9 +7,11 @@ mod cli;
 mod client;
 mod harness;
 mod import;
+mod mail;
 mod schemas;
 mod seeds;
 mod serve;
+mod webhook;
 
 use std::path::PathBuf;
 

@@ -31,9 +31,13 @@ struct Served {
 }
 
 impl Served {
-    fn start(db: &str) -> Served {
+    /// `fitmate serve` on `db`, run in `dir` (where its default mail drop goes), with
+    /// `args` added. Only a fresh database prints a key: `fresh` says whether to read one.
+    fn start_in(dir: &std::path::Path, db: &str, args: &[&str], fresh: bool) -> Served {
         let mut child = Command::new(env!("CARGO_BIN_EXE_fitmate"))
             .args(["serve", "--addr", "127.0.0.1:0"])
+            .args(args)
+            .current_dir(dir)
             .env("FITMATE_DATABASE_URL", db)
             .env("FITMATE_LOG", "debug")
             .stdout(Stdio::piped())
@@ -59,7 +63,7 @@ impl Served {
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut key = None;
         let mut line = String::new();
-        while key.is_none() && out.read_line(&mut line).unwrap() > 0 {
+        while fresh && key.is_none() && out.read_line(&mut line).unwrap() > 0 {
             key = line
                 .split_whitespace()
                 .find(|w| w.starts_with("fm_") && w.len() == 46)
@@ -69,7 +73,7 @@ impl Served {
         Served {
             child,
             addr: addr.unwrap(),
-            key: key.expect("serve printed a key"),
+            key: key.unwrap_or_default(),
             log,
             _stdout: out,
         }
@@ -127,7 +131,7 @@ fn call(
 fn serve_prints_a_working_key_logs_no_personal_data_and_stops_gracefully() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("data/fitmate.db").display());
-    let served = Served::start(&db);
+    let served = Served::start_in(dir.path(), &db, &[], true);
     let (addr, key) = (served.addr.clone(), served.key.clone());
 
     let patient = json!({
@@ -372,7 +376,7 @@ fn an_unsupported_database_url_is_a_clear_error() {
 fn acknowledged_creates_survive_a_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("fitmate.db").display());
-    let served = Served::start(&db);
+    let served = Served::start_in(dir.path(), &db, &[], true);
     let (addr, key) = (served.addr.clone(), served.key.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
@@ -440,4 +444,63 @@ fn acknowledged_creates_survive_a_kill_9() {
             );
         }
     });
+}
+
+/// Welcome emails that could not be delivered before a kill -9 go out after the restart,
+/// here into the default mail drop (`fitmate-data/mail` under the working directory).
+#[test]
+fn emails_queued_before_a_kill_9_go_out_after_the_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("fitmate.db").display());
+    // An SMTP server where nothing listens: every delivery fails and stays queued.
+    let dead = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let smtp = format!("smtp://127.0.0.1:{dead}");
+    let mut served = Served::start_in(dir.path(), &db, &["--smtp-url", &smtp], true);
+    for n in 0..3 {
+        let body = crate::harness::user(n);
+        let (status, answer) = call(&served.addr, "POST", "/users/create", &served.key, &body);
+        assert_eq!(status, 200, "{answer}");
+    }
+    std::thread::sleep(Duration::from_millis(500));
+    served.child.kill().unwrap(); // SIGKILL
+    served.child.wait().unwrap();
+    let drop = dir.path().join("fitmate-data/mail");
+    let count = || {
+        std::fs::read_dir(&drop)
+            .map(|d| d.filter_map(Result::ok).count())
+            .unwrap_or(0)
+    };
+    assert_eq!(count(), 0, "nothing was delivered before the kill");
+
+    let restarted = Served::start_in(dir.path(), &db, &[], false);
+    let started = std::time::Instant::now();
+    while count() < 3 && started.elapsed() < Duration::from_secs(20) {
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    let mut recipients: Vec<String> = std::fs::read_dir(&drop)
+        .unwrap()
+        .filter_map(Result::ok)
+        .map(|e| std::fs::read_to_string(e.path()).unwrap())
+        .filter_map(|email| {
+            email
+                .lines()
+                .find(|l| l.starts_with("To: "))
+                .map(str::to_owned)
+        })
+        .collect();
+    recipients.sort();
+    assert_eq!(
+        recipients,
+        vec![
+            "To: \"Ada Lovelace\" <patient0@clinic.example>",
+            "To: \"Ada Lovelace\" <patient1@clinic.example>",
+            "To: \"Ada Lovelace\" <patient2@clinic.example>",
+        ]
+    );
+    let (status, _) = restarted.stop();
+    assert!(status.success());
 }

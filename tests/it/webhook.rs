@@ -1,0 +1,240 @@
+//! The validateUserUpdated webhook against a real receiver on loopback that checks the
+//! signature: accepted, rejected, unsigned, hanging, down. Each time the stored user is
+//! checked to be changed only when the webhook approved.
+
+use std::time::{Duration, Instant};
+
+use fitmate_store::NewProject;
+use fitmate_transport::server::webhook_signature;
+use serde_json::{Value, json};
+use wiremock::{MockServer, Request, Respond, ResponseTemplate};
+
+use crate::harness::{TestServer, user};
+
+const SECRET: &str = "whsec_test_3f9a";
+
+/// How the receiver answers.
+#[derive(Clone, Copy)]
+enum Mode {
+    Approve,
+    Reject,
+    Unsigned,
+    WrongSecret,
+    Hang,
+}
+
+/// A receiver that refuses (401) any call whose signature or shape is wrong, and otherwise
+/// answers as its mode says, signing with the call's timestamp.
+struct Receiver {
+    mode: Mode,
+    project: String,
+}
+
+impl Respond for Receiver {
+    fn respond(&self, request: &Request) -> ResponseTemplate {
+        let header = |name: &str| {
+            request
+                .headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or("")
+                .to_owned()
+        };
+        let timestamp = header("x-timestamp");
+        if header("x-signature") != webhook_signature(SECRET, &timestamp, &request.body) {
+            return ResponseTemplate::new(401);
+        }
+        let call: Value = serde_json::from_slice(&request.body).unwrap_or_default();
+        let well_formed = call["event"] == "validateUserUpdated"
+            && call["projectId"] == self.project.as_str()
+            && call["userId"].is_string()
+            && call["data"].is_object()
+            && call["data"].get("secureMetadata").is_none();
+        if !well_formed {
+            return ResponseTemplate::new(422);
+        }
+        let (answer, secret) = match self.mode {
+            Mode::Approve => (json!({"valid": true}), SECRET),
+            Mode::Reject => (
+                json!({"valid": false, "message": "Bio may not mention competitors"}),
+                SECRET,
+            ),
+            Mode::Unsigned => {
+                return ResponseTemplate::new(200).set_body_json(json!({"valid": true}));
+            }
+            Mode::WrongSecret => (json!({"valid": true}), "not-the-secret"),
+            Mode::Hang => {
+                return ResponseTemplate::new(200)
+                    .set_body_json(json!({"valid": true}))
+                    .set_delay(Duration::from_secs(20));
+            }
+        };
+        let body = serde_json::to_vec(&answer).unwrap();
+        ResponseTemplate::new(200)
+            .insert_header("content-type", "application/json")
+            .insert_header(
+                "x-response-signature",
+                webhook_signature(secret, &timestamp, &body).as_str(),
+            )
+            .set_body_bytes(body)
+    }
+}
+
+/// A server, a project `clinic` whose webhook is `url`, its key, and a user of it.
+async fn setup(url: String) -> (TestServer, String, String) {
+    let server = TestServer::start().await;
+    let mut project = NewProject::new("clinic".parse().unwrap());
+    project.validation_webhook = Some(url);
+    project.webhook_secret = Some(SECRET.to_owned());
+    project.webhook_timeout_ms = 500;
+    let key = server.project_with(&project).await;
+    let created = server
+        .send(
+            reqwest::Method::POST,
+            "/users/create",
+            Some(&key),
+            None,
+            &user(1),
+        )
+        .await;
+    assert_eq!(created.status, 200, "{:?}", created.body);
+    let id = created.body["identifier"].as_str().unwrap().to_owned();
+    (server, key, id)
+}
+
+async fn receiver(mode: Mode) -> MockServer {
+    let mock = MockServer::start().await;
+    wiremock::Mock::given(wiremock::matchers::method("POST"))
+        .respond_with(Receiver {
+            mode,
+            project: "clinic".to_owned(),
+        })
+        .mount(&mock)
+        .await;
+    mock
+}
+
+async fn stored_bio(server: &TestServer, id: &str) -> Option<String> {
+    use fitmate_store::Store;
+    server
+        .store
+        .user_by_id(&"clinic".parse().unwrap(), id.parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .user
+        .bio
+        .map(|b| b.as_str().to_owned())
+}
+
+fn patch() -> Value {
+    json!({"update": {"bio": "Runner", "secureMetadata": {"ssn": "x"}}})
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signed_approval_lets_the_update_through() {
+    let mock = receiver(Mode::Approve).await;
+    let (server, key, id) = setup(mock.uri()).await;
+    let answer = server.patch(&key, "clinic", &id, &patch()).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(stored_bio(&server, &id).await.as_deref(), Some("Runner"));
+
+    let update = server
+        .send(
+            reqwest::Method::POST,
+            "/users/update",
+            Some(&key),
+            None,
+            &json!({"email": "patient1@clinic.example", "glp1drugs": false}),
+        )
+        .await;
+    assert_eq!(update.status, 200, "{:?}", update.body);
+    assert_eq!(
+        mock.received_requests().await.unwrap().len(),
+        2,
+        "one call per update"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_rejection_is_a_400_with_the_webhooks_message_on_both_surfaces() {
+    let mock = receiver(Mode::Reject).await;
+    let (server, key, id) = setup(mock.uri()).await;
+    let answer = server.patch(&key, "clinic", &id, &patch()).await;
+    assert_eq!(answer.status, 400);
+    assert_eq!(answer.body["code"], "user/validation-failed");
+    assert_eq!(answer.body["error"], "Bio may not mention competitors");
+    assert_eq!(stored_bio(&server, &id).await, None);
+
+    let update = server
+        .send(
+            reqwest::Method::POST,
+            "/users/update",
+            Some(&key),
+            None,
+            &json!({"email": "patient1@clinic.example", "glp1drugs": false}),
+        )
+        .await;
+    assert_eq!(update.status, 400);
+    assert_eq!(update.body["message"], "Bio may not mention competitors");
+    assert_eq!(update.body["errors"][0]["code"], "validation_failed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unsigned_or_badly_signed_answers_fail_closed() {
+    for mode in [Mode::Unsigned, Mode::WrongSecret] {
+        let mock = receiver(mode).await;
+        let (server, key, id) = setup(mock.uri()).await;
+        let answer = server.patch(&key, "clinic", &id, &patch()).await;
+        assert_eq!(answer.status, 503, "{:?}", answer.body);
+        assert_eq!(answer.body["code"], "user/validation-unavailable");
+        assert_eq!(stored_bio(&server, &id).await, None);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_hanging_receiver_is_cut_off_at_the_projects_timeout() {
+    let mock = receiver(Mode::Hang).await;
+    let (server, key, id) = setup(mock.uri()).await;
+    let started = Instant::now();
+    let answer = server.patch(&key, "clinic", &id, &patch()).await;
+    let took = started.elapsed();
+    assert_eq!(answer.status, 503, "{:?}", answer.body);
+    assert!(
+        took < Duration::from_millis(1500),
+        "answered after {took:?} (timeout 500 ms)"
+    );
+    assert_eq!(stored_bio(&server, &id).await, None);
+
+    let update = server
+        .send(
+            reqwest::Method::POST,
+            "/users/update",
+            Some(&key),
+            None,
+            &json!({"email": "patient1@clinic.example", "glp1drugs": false}),
+        )
+        .await;
+    assert_eq!(update.status, 503);
+    assert!(
+        update.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was changed")
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_receiver_that_is_down_fails_closed() {
+    // A port that was just free: nothing listens there.
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let (server, key, id) = setup(format!("http://127.0.0.1:{port}/hook")).await;
+    let answer = server.patch(&key, "clinic", &id, &patch()).await;
+    assert_eq!(answer.status, 503, "{:?}", answer.body);
+    assert_eq!(answer.body["code"], "user/validation-unavailable");
+    assert_eq!(stored_bio(&server, &id).await, None);
+}
