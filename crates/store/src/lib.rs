@@ -4,6 +4,7 @@
 mod error;
 mod keys;
 mod project;
+mod rows;
 mod sqlite;
 mod tokens;
 

@@ -7,7 +7,7 @@ use std::str::FromStr;
 use std::time::Duration;
 
 use fitmate_model::projects::Suspension;
-use fitmate_model::rules::{Email, Metadata};
+use fitmate_model::rules::Email;
 use fitmate_model::{ApiVersion, User};
 use jiff::Timestamp;
 use sqlx::sqlite::{
@@ -183,106 +183,8 @@ async fn checkpoints(checkpointer: SqlitePool, writer: SqlitePool) {
     checkpointer.close().await;
 }
 
-fn millis(t: Timestamp) -> i64 {
-    t.as_millisecond()
-}
-
-fn timestamp(ms: i64) -> Result<Timestamp, StoreError> {
-    Timestamp::from_millisecond(ms).map_err(|e| StoreError::corrupt("timestamp", e))
-}
-
-fn project_of(row: &SqliteRow) -> Result<Project, StoreError> {
-    let id: String = row.try_get("id")?;
-    let timeout: i64 = row.try_get("webhook_timeout_ms")?;
-    Ok(Project {
-        settings: NewProject {
-            id: id.parse().map_err(|e| StoreError::corrupt("project", e))?,
-            validation_webhook: row.try_get("validation_webhook")?,
-            webhook_secret: row.try_get("webhook_secret")?,
-            webhook_timeout_ms: u32::try_from(timeout)
-                .map_err(|e| StoreError::corrupt("project", e))?,
-            welcome_email: row.try_get("welcome_email")?,
-        },
-        created_at: timestamp(row.try_get("created_at")?)?,
-    })
-}
-
-fn key_of(row: &SqliteRow) -> Result<KeyInfo, StoreError> {
-    let project: String = row.try_get("project_id")?;
-    let version: String = row.try_get("version")?;
-    Ok(KeyInfo {
-        prefix: row.try_get("prefix")?,
-        project: project.parse().map_err(|e| StoreError::corrupt("key", e))?,
-        version: version
-            .parse()
-            .map_err(|e: fitmate_model::UnknownVersion| StoreError::corrupt("key", e))?,
-        created_at: timestamp(row.try_get("created_at")?)?,
-        revoked_at: row
-            .try_get::<Option<i64>, _>("revoked_at")?
-            .map(timestamp)
-            .transpose()?,
-    })
-}
-
-fn user_of(row: &SqliteRow) -> Result<StoredUser, StoreError> {
-    let id: String = row.try_get("id")?;
-    let document: &str = row.try_get("document")?;
-    let secure: &str = row.try_get("secure_metadata")?;
-    let mut user: User =
-        serde_json::from_str(document).map_err(|e| StoreError::corrupt_json("user", &e))?;
-    user.secure_metadata = serde_json::from_str::<Metadata>(secure)
-        .map_err(|e| StoreError::corrupt_json("user", &e))?;
-    Ok(StoredUser {
-        id: id.parse().map_err(|e| StoreError::corrupt("user", e))?,
-        user,
-        revision: row.try_get("revision")?,
-    })
-}
-
-fn suspension_of(row: &SqliteRow) -> Result<Suspension, StoreError> {
-    Ok(Suspension {
-        reason: row.try_get("reason")?,
-        start_date: timestamp(row.try_get("start_at")?)?,
-        end_date: row
-            .try_get::<Option<i64>, _>("end_at")?
-            .map(timestamp)
-            .transpose()?,
-    })
-}
-
-/// The columns of `user` that the unique indexes read.
-struct UserKeys {
-    email: String,
-    phone: String,
-    username: Option<String>,
-    document: String,
-    secure: String,
-}
-
-impl std::fmt::Debug for UserKeys {
-    /// Personal data: never printed.
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("UserKeys(…)")
-    }
-}
-
-impl UserKeys {
-    fn of(user: &User) -> Result<Self, StoreError> {
-        Ok(UserKeys {
-            email: user.email.normalized(),
-            phone: user.phonenumber.normalized(),
-            username: user.username.as_ref().map(|u| u.as_str().to_owned()),
-            document: serde_json::to_string(user)
-                .map_err(|e| StoreError::corrupt_json("user", &e))?,
-            secure: serde_json::to_string(&user.secure_metadata)
-                .map_err(|e| StoreError::corrupt_json("user", &e))?,
-        })
-    }
-}
-
-fn is_unique_violation(error: &sqlx::Error) -> bool {
-    matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
-}
+crate::rows::decoders!(SqliteRow);
+use crate::rows::{UserKeys, is_unique_violation, millis};
 
 /// Which value of `keys` another user (not `except`) of the project holds, email first: the
 /// database names only the first index it tripped over, and email is the user's key.
