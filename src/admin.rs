@@ -162,6 +162,15 @@ fn not_found(error: StoreError, what: &str) -> anyhow::Error {
     }
 }
 
+pub(crate) fn migrate(database: DatabaseArgs) -> ExitCode {
+    run_command(async move {
+        let store = database.open_migrating(true).await?;
+        store.close().await;
+        println!("the database is migrated");
+        Ok(())
+    })
+}
+
 pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
     run_command(async move {
         match command {

@@ -27,6 +27,12 @@ enum Command {
     /// Run the API server. On an empty database it creates project `sandbox` and prints an
     /// API key for it.
     Serve(serve::ServeArgs),
+    /// Apply the database migrations it lacks, then exit (serve applies them at start
+    /// unless given --no-migrate).
+    Migrate {
+        #[command(flatten)]
+        database: database::DatabaseArgs,
+    },
     /// Create and list projects.
     #[command(subcommand)]
     Projects(admin::ProjectsCommand),
@@ -84,6 +90,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     match cli.command {
         Command::Serve(args) => serve::run(args),
+        Command::Migrate { database } => admin::migrate(database),
         Command::Projects(command) => admin::projects(command),
         Command::Keys(command) => admin::keys(command),
         Command::Users(command) => admin::users(command),

@@ -66,6 +66,9 @@ pub(crate) struct ServeArgs {
     /// How long a magic link works, in hours.
     #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=720))]
     magic_link_ttl_hours: u64,
+    /// Do not apply database migrations at start (PostgreSQL; run `fitmate migrate` first).
+    #[arg(long)]
+    no_migrate: bool,
     /// Log format. The level comes from FITMATE_LOG (default `info`), e.g. FITMATE_LOG=debug.
     #[arg(long, value_enum, default_value_t = LogFormat::Text)]
     log_format: LogFormat,
@@ -109,7 +112,7 @@ pub(crate) fn run(args: ServeArgs) -> ExitCode {
 }
 
 async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
-    let store = args.database.open().await?;
+    let store = args.database.open_waiting(!args.no_migrate).await?;
     let listener = tokio::net::TcpListener::bind(args.addr)
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;

@@ -367,7 +367,10 @@ fn an_unsupported_database_url_is_a_clear_error() {
     let out = fitmate("mysql://localhost/x", &["projects", "list"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(err.contains("sqlite://"), "{err}");
+    assert!(
+        err.contains("sqlite:") && err.contains("postgres://"),
+        "{err}"
+    );
 }
 
 /// Every create the server acknowledged is in the database after a kill -9 in the middle of

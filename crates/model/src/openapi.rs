@@ -196,13 +196,31 @@ pub fn openapi() -> Value {
 
     let health = json!({
         "get": {
-            "summary": "Health check",
+            "summary": "Liveness",
             "security": [],
             "responses": {"200": json_body(json!({
                 "type": "object",
                 "properties": {"status": {"const": "ok"}},
                 "required": ["status"],
-            }), "The server is up and its database answers.")},
+            }), "The server process answers (whatever the database does).")},
+        }
+    });
+    let ready = json!({
+        "get": {
+            "summary": "Readiness",
+            "security": [],
+            "responses": {
+                "200": json_body(json!({
+                    "type": "object",
+                    "properties": {"status": {"const": "ready"}},
+                    "required": ["status"],
+                }), "The database answers: send traffic here."),
+                "503": json_body(json!({
+                    "type": "object",
+                    "properties": {"status": {"const": "unavailable"}},
+                    "required": ["status"],
+                }), "The database does not answer: send traffic elsewhere."),
+            },
         }
     });
     let document = json!({
@@ -241,6 +259,7 @@ pub fn openapi() -> Value {
             "/{projectId}/users/{userId}": patch,
             "/auth/magic-link/redeem": redeem,
             "/healthz": health,
+            "/readyz": ready,
             "/openapi.json": document,
         },
         "components": {

@@ -1,8 +1,10 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+mod any;
 mod error;
 mod keys;
+mod postgres;
 mod project;
 mod rows;
 mod sqlite;
@@ -16,8 +18,10 @@ use fitmate_model::{ApiVersion, User};
 use jiff::Timestamp;
 use uuid::Uuid;
 
+pub use any::{AnyStore, Backend};
 pub use error::{Conflict, StoreError};
 pub use keys::{ApiKey, KEY_PREFIX_CHARS, KeyInfo};
+pub use postgres::{PgSettings, PgStore};
 pub use project::{InvalidProjectId, NewProject, Project, ProjectId};
 pub use sqlite::{DEFAULT_DATABASE_URL, SqliteStore};
 pub use tokens::{magic_token_hash, new_magic_token};
@@ -124,8 +128,11 @@ pub trait Store: Clone + Send + Sync + 'static {
         now: Timestamp,
     ) -> impl Future<Output = Result<Vec<Suspension>, StoreError>> + Send;
 
-    /// Undelivered emails whose next attempt is due at `now`, oldest first, at most `limit`.
-    fn due_emails(
+    /// Claims undelivered emails whose next attempt is due at `now`, oldest first, at most
+    /// `limit`, for [`CLAIM_LEASE`]: no other dispatcher gets them until they are marked
+    /// delivered or failed, or the lease ends (the claimer died). On SQLite, where one
+    /// server owns the file, there is one dispatcher and no lease.
+    fn claim_due_emails(
         &self,
         now: Timestamp,
         limit: u32,
@@ -164,6 +171,9 @@ pub trait Store: Clone + Send + Sync + 'static {
         now: Timestamp,
     ) -> impl Future<Output = Result<Option<Uuid>, StoreError>> + Send;
 }
+
+/// How long a dispatcher holds the emails it claimed; a delivery must end within it.
+pub const CLAIM_LEASE: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// A welcome email waiting to be delivered.
 #[derive(Debug, Clone, PartialEq)]

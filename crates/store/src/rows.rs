@@ -23,7 +23,9 @@ macro_rules! decoders {
             let timeout: i64 = row.try_get("webhook_timeout_ms")?;
             Ok($crate::Project {
                 settings: $crate::NewProject {
-                    id: id.parse().map_err(|e| $crate::StoreError::corrupt("project", e))?,
+                    id: id
+                        .parse()
+                        .map_err(|e| $crate::StoreError::corrupt("project", e))?,
                     validation_webhook: row.try_get("validation_webhook")?,
                     webhook_secret: row.try_get("webhook_secret")?,
                     webhook_timeout_ms: u32::try_from(timeout)
@@ -39,10 +41,14 @@ macro_rules! decoders {
             let version: String = row.try_get("version")?;
             Ok($crate::KeyInfo {
                 prefix: row.try_get("prefix")?,
-                project: project.parse().map_err(|e| $crate::StoreError::corrupt("key", e))?,
+                project: project
+                    .parse()
+                    .map_err(|e| $crate::StoreError::corrupt("key", e))?,
                 version: version
                     .parse()
-                    .map_err(|e: fitmate_model::UnknownVersion| $crate::StoreError::corrupt("key", e))?,
+                    .map_err(|e: fitmate_model::UnknownVersion| {
+                        $crate::StoreError::corrupt("key", e)
+                    })?,
                 created_at: $crate::rows::timestamp(row.try_get("created_at")?)?,
                 revoked_at: row
                     .try_get::<Option<i64>, _>("revoked_at")?
@@ -55,18 +61,22 @@ macro_rules! decoders {
             let id: String = row.try_get("id")?;
             let document: &str = row.try_get("document")?;
             let secure: &str = row.try_get("secure_metadata")?;
-            let mut user: fitmate_model::User =
-                serde_json::from_str(document).map_err(|e| $crate::StoreError::corrupt_json("user", &e))?;
+            let mut user: fitmate_model::User = serde_json::from_str(document)
+                .map_err(|e| $crate::StoreError::corrupt_json("user", &e))?;
             user.secure_metadata = serde_json::from_str::<fitmate_model::rules::Metadata>(secure)
                 .map_err(|e| $crate::StoreError::corrupt_json("user", &e))?;
             Ok($crate::StoredUser {
-                id: id.parse().map_err(|e| $crate::StoreError::corrupt("user", e))?,
+                id: id
+                    .parse()
+                    .map_err(|e| $crate::StoreError::corrupt("user", e))?,
                 user,
                 revision: row.try_get("revision")?,
             })
         }
 
-        pub(crate) fn suspension_of(row: &$row) -> Result<fitmate_model::projects::Suspension, $crate::StoreError> {
+        pub(crate) fn suspension_of(
+            row: &$row,
+        ) -> Result<fitmate_model::projects::Suspension, $crate::StoreError> {
             Ok(fitmate_model::projects::Suspension {
                 reason: row.try_get("reason")?,
                 start_date: $crate::rows::timestamp(row.try_get("start_at")?)?,
@@ -114,4 +124,3 @@ impl UserKeys {
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
 }
-

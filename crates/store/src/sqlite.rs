@@ -468,7 +468,7 @@ impl Store for SqliteStore {
         .collect()
     }
 
-    async fn due_emails(
+    async fn claim_due_emails(
         &self,
         now: Timestamp,
         limit: u32,

@@ -121,7 +121,7 @@ pub(crate) async fn dispatch<S: Store>(store: S, config: MailConfig, wake: Arc<N
         }
     };
     loop {
-        let due = match store.due_emails(Timestamp::now(), BATCH).await {
+        let due = match store.claim_due_emails(Timestamp::now(), BATCH).await {
             Ok(due) => due,
             Err(error) => {
                 tracing::warn!(%error, "reading the outbox failed");

@@ -160,7 +160,8 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             patch(projects::update::<S>),
         )
         .route("/auth/magic-link/redeem", post(auth::redeem::<S>))
-        .route("/healthz", get(healthz::<S>))
+        .route("/healthz", get(healthz))
+        .route("/readyz", get(readyz::<S>))
         .route("/openapi.json", get(openapi::<S>))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
@@ -323,11 +324,19 @@ fn log_response(response: &Response, latency: Duration, _: &Span) {
     );
 }
 
-async fn healthz<S: Store>(State(app): State<App<S>>) -> Response {
+/// Liveness: the process answers. It needs no database, so a database outage does not get
+/// a healthy replica restarted.
+async fn healthz() -> Response {
+    axum::Json(serde_json::json!({"status": "ok"})).into_response()
+}
+
+/// Readiness: the database answers; 503 while it does not, so a load balancer sends
+/// requests elsewhere.
+async fn readyz<S: Store>(State(app): State<App<S>>) -> Response {
     match app.store().ping().await {
-        Ok(()) => axum::Json(serde_json::json!({"status": "ok"})).into_response(),
+        Ok(()) => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
         Err(error) => {
-            tracing::error!(error = %error, "health check: the database does not answer");
+            tracing::warn!(error = %error, "readiness: the database does not answer");
             (
                 StatusCode::SERVICE_UNAVAILABLE,
                 axum::Json(serde_json::json!({"status": "unavailable"})),

@@ -1,0 +1,200 @@
+//! The store a database URL names: SQLite or PostgreSQL, chosen at run time.
+
+use fitmate_model::projects::Suspension;
+use fitmate_model::rules::Email;
+use fitmate_model::{ApiVersion, User};
+use jiff::Timestamp;
+use uuid::Uuid;
+
+use crate::{
+    ApiKey, KeyInfo, NewProject, PendingEmail, PgSettings, PgStore, Project, ProjectId,
+    SqliteStore, Store, StoreError, StoredUser,
+};
+
+/// Either backend, picked by the URL's scheme: `sqlite:` or `postgres:`/`postgresql:`.
+#[derive(Debug, Clone)]
+#[non_exhaustive]
+pub enum AnyStore {
+    /// One SQLite file: the embedded default.
+    Sqlite(SqliteStore),
+    /// A PostgreSQL database, which several replicas may share.
+    Postgres(PgStore),
+}
+
+/// Which backend a URL names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum Backend {
+    /// `sqlite:…`
+    Sqlite,
+    /// `postgres://…` or `postgresql://…`
+    Postgres,
+}
+
+impl Backend {
+    /// The backend of `url`, or why there is none.
+    pub fn of(url: &str) -> Result<Backend, StoreError> {
+        let scheme = url.split_once(':').map_or("", |(scheme, _)| scheme);
+        match scheme.to_ascii_lowercase().as_str() {
+            "sqlite" => Ok(Backend::Sqlite),
+            "postgres" | "postgresql" => Ok(Backend::Postgres),
+            _ => Err(StoreError::BadUrl {
+                url: scheme.to_owned() + ":…",
+                reason: "the database URL must start with sqlite: or postgres://".to_owned(),
+            }),
+        }
+    }
+}
+
+impl AnyStore {
+    /// Opens the database at `url`. SQLite is always migrated on open (it is one process's
+    /// file); PostgreSQL is migrated when `migrate` says so.
+    pub async fn open(url: &str, pg: &PgSettings, migrate: bool) -> Result<Self, StoreError> {
+        match Backend::of(url)? {
+            Backend::Sqlite => Ok(AnyStore::Sqlite(SqliteStore::open(url).await?)),
+            Backend::Postgres => {
+                let store = PgStore::connect(url, pg).await?;
+                if migrate {
+                    store.migrate().await?;
+                }
+                Ok(AnyStore::Postgres(store))
+            }
+        }
+    }
+
+    /// Closes the connections.
+    pub async fn close(&self) {
+        match self {
+            AnyStore::Sqlite(s) => s.close().await,
+            AnyStore::Postgres(s) => s.close().await,
+        }
+    }
+}
+
+macro_rules! both {
+    ($self:ident, $store:ident => $call:expr) => {
+        match $self {
+            AnyStore::Sqlite($store) => $call.await,
+            AnyStore::Postgres($store) => $call.await,
+        }
+    };
+}
+
+impl Store for AnyStore {
+    async fn ping(&self) -> Result<(), StoreError> {
+        both!(self, s => s.ping())
+    }
+    async fn create_project(&self, project: &NewProject) -> Result<Project, StoreError> {
+        both!(self, s => s.create_project(project))
+    }
+    async fn project(&self, id: &ProjectId) -> Result<Option<Project>, StoreError> {
+        both!(self, s => s.project(id))
+    }
+    async fn projects(&self) -> Result<Vec<Project>, StoreError> {
+        both!(self, s => s.projects())
+    }
+    async fn create_key(
+        &self,
+        project: &ProjectId,
+        version: ApiVersion,
+    ) -> Result<(ApiKey, KeyInfo), StoreError> {
+        both!(self, s => s.create_key(project, version))
+    }
+    async fn keys(&self) -> Result<Vec<KeyInfo>, StoreError> {
+        both!(self, s => s.keys())
+    }
+    async fn revoke_key(&self, prefix: &str) -> Result<KeyInfo, StoreError> {
+        both!(self, s => s.revoke_key(prefix))
+    }
+    async fn authenticate(&self, presented: &str) -> Result<Option<KeyInfo>, StoreError> {
+        both!(self, s => s.authenticate(presented))
+    }
+    async fn create_user(
+        &self,
+        project: &ProjectId,
+        user: &User,
+    ) -> Result<StoredUser, StoreError> {
+        both!(self, s => s.create_user(project, user))
+    }
+    async fn user_by_email(
+        &self,
+        project: &ProjectId,
+        email: &Email,
+    ) -> Result<Option<StoredUser>, StoreError> {
+        both!(self, s => s.user_by_email(project, email))
+    }
+    async fn user_by_id(
+        &self,
+        project: &ProjectId,
+        id: Uuid,
+    ) -> Result<Option<StoredUser>, StoreError> {
+        both!(self, s => s.user_by_id(project, id))
+    }
+    async fn update_user(
+        &self,
+        project: &ProjectId,
+        current: &StoredUser,
+        next: &User,
+    ) -> Result<StoredUser, StoreError> {
+        both!(self, s => s.update_user(project, current, next))
+    }
+    async fn suspend(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        reason: &str,
+        start: Timestamp,
+        until: Option<Timestamp>,
+    ) -> Result<Suspension, StoreError> {
+        both!(self, s => s.suspend(project, user, reason, start, until))
+    }
+    async fn unsuspend(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        both!(self, s => s.unsuspend(project, user, now))
+    }
+    async fn active_suspensions(
+        &self,
+        user: Uuid,
+        now: Timestamp,
+    ) -> Result<Vec<Suspension>, StoreError> {
+        both!(self, s => s.active_suspensions(user, now))
+    }
+    async fn claim_due_emails(
+        &self,
+        now: Timestamp,
+        limit: u32,
+    ) -> Result<Vec<PendingEmail>, StoreError> {
+        both!(self, s => s.claim_due_emails(now, limit))
+    }
+    async fn email_delivered(&self, id: i64, now: Timestamp) -> Result<(), StoreError> {
+        both!(self, s => s.email_delivered(id, now))
+    }
+    async fn email_failed(
+        &self,
+        id: i64,
+        retry_at: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        both!(self, s => s.email_failed(id, retry_at, error))
+    }
+    async fn create_magic_link(
+        &self,
+        user: Uuid,
+        token_hash: [u8; 32],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        both!(self, s => s.create_magic_link(user, token_hash, now, expires_at))
+    }
+    async fn redeem_magic_link(
+        &self,
+        token_hash: [u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<Uuid>, StoreError> {
+        both!(self, s => s.redeem_magic_link(token_hash, now))
+    }
+}
