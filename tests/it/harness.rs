@@ -1,7 +1,7 @@
 //! A real server on 127.0.0.1 over a fresh SQLite file, and a client for it.
 
 use fitmate_model::ApiVersion;
-use fitmate_store::{NewProject, SqliteStore, Store};
+use fitmate_store::{AnyStore, NewProject, PgSettings, Store};
 use fitmate_transport::server::{App, ServerConfig, serve};
 use serde_json::Value;
 use tokio::sync::oneshot;
@@ -10,7 +10,7 @@ use tokio::task::JoinHandle;
 /// A server answering on a loopback port, with project `sandbox` and a key for it.
 pub(crate) struct TestServer {
     pub(crate) base: String,
-    pub(crate) store: SqliteStore,
+    pub(crate) store: AnyStore,
     /// A key of project `sandbox`, pinned to the current version.
     pub(crate) key: String,
     client: reqwest::Client,
@@ -37,8 +37,7 @@ impl TestServer {
     /// A server with `config`.
     pub(crate) async fn start_with(config: ServerConfig) -> TestServer {
         let dir = tempfile::tempdir().unwrap();
-        let url = format!("sqlite://{}", dir.path().join("fitmate.db").display());
-        let store = SqliteStore::open(&url).await.unwrap();
+        let store = test_store(dir.path()).await;
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
@@ -224,4 +223,42 @@ pub(crate) fn user(n: u32) -> Value {
         "planStartDate": "2026-12-01",
         "medicalClearance": "full",
     })
+}
+
+/// The backend the tests run on: a fresh SQLite file in `dir`, or, when
+/// `FITMATE_TEST_DATABASE` is a `postgres://` URL, a fresh schema in that database (`.ci/run`
+/// creates the database and drops it afterwards).
+pub(crate) async fn test_store(dir: &std::path::Path) -> AnyStore {
+    match std::env::var("FITMATE_TEST_DATABASE") {
+        Ok(url) if url.starts_with("postgres") => {
+            let schema = fresh_schema(&url).await;
+            test_store_in(&url, &schema).await
+        }
+        _ => {
+            let url = format!("sqlite://{}", dir.join("fitmate.db").display());
+            AnyStore::open(&url, &PgSettings::default(), true).await.unwrap()
+        }
+    }
+}
+
+/// A new, empty schema in the PostgreSQL database at `url`.
+pub(crate) async fn fresh_schema(url: &str) -> String {
+    use sqlx::Connection;
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("FITMATE_TEST_DATABASE {url} is unreachable: {e}"));
+    // The name is ours (a UUID), not input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    schema
+}
+
+/// A migrated store on `schema` of the PostgreSQL database at `url`.
+pub(crate) async fn test_store_in(url: &str, schema: &str) -> AnyStore {
+    let mut settings = PgSettings::default();
+    settings.schema = Some(schema.to_owned());
+    AnyStore::open(url, &settings, true).await.unwrap()
 }

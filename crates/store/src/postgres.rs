@@ -30,6 +30,8 @@ pub struct PgSettings {
     pub statement_timeout: Duration,
     /// How long taking a connection from the pool may wait.
     pub acquire_timeout: Duration,
+    /// The schema to keep the tables in (the server's default `search_path` without it).
+    pub schema: Option<String>,
 }
 
 impl Default for PgSettings {
@@ -38,6 +40,7 @@ impl Default for PgSettings {
             max_connections: 16,
             statement_timeout: Duration::from_secs(5),
             acquire_timeout: Duration::from_secs(10),
+            schema: None,
         }
     }
 }
@@ -64,6 +67,10 @@ impl PgStore {
                 reason: e.to_string(),
             })?
             .options([("statement_timeout", timeout_ms.as_str())]);
+        let options = match &settings.schema {
+            Some(schema) => options.options([("search_path", schema.as_str())]),
+            None => options,
+        };
         let pool = PgPoolOptions::new()
             .max_connections(settings.max_connections)
             .acquire_timeout(settings.acquire_timeout)
