@@ -236,7 +236,9 @@ pub(crate) async fn test_store(dir: &std::path::Path) -> AnyStore {
         }
         _ => {
             let url = format!("sqlite://{}", dir.join("fitmate.db").display());
-            AnyStore::open(&url, &PgSettings::default(), true).await.unwrap()
+            AnyStore::open(&url, &PgSettings::default(), true)
+                .await
+                .unwrap()
         }
     }
 }

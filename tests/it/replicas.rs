@@ -1,0 +1,143 @@
+//! Two server replicas on one PostgreSQL database: racing creates spread over both give one
+//! success, and every welcome email is delivered exactly once by one of them.
+//!
+//! Needs `FITMATE_TEST_DATABASE=postgres://…`; `.ci/run` runs it with `--include-ignored`.
+
+use std::time::{Duration, Instant};
+
+use fitmate_model::ApiVersion;
+use fitmate_store::{AnyStore, NewProject, Store};
+use fitmate_transport::server::{App, Delivery, MailConfig, ServerConfig, serve};
+use serde_json::json;
+
+use crate::harness::{fresh_schema, test_store_in, user};
+
+struct Replica {
+    base: String,
+    mail: tempfile::TempDir,
+    _stop: tokio::sync::oneshot::Sender<()>,
+}
+
+async fn replica(store: AnyStore) -> Replica {
+    let mail = tempfile::tempdir().unwrap();
+    let mut config = ServerConfig::default();
+    let mut mailing = MailConfig::drop_into(mail.path(), "https://app.fitmate.example/welcome");
+    mailing.delivery = Delivery::Drop(mail.path().to_owned());
+    mailing.poll_every = Duration::from_millis(100);
+    config.mail = Some(mailing);
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let base = format!("http://{}", listener.local_addr().unwrap());
+    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+    tokio::spawn(serve(listener, App::new(store, config), async {
+        let _ = stopped.await;
+    }));
+    Replica {
+        base,
+        mail,
+        _stop: stop,
+    }
+}
+
+fn delivered(replicas: &[&Replica]) -> Vec<String> {
+    let mut recipients = Vec::new();
+    for replica in replicas {
+        for entry in std::fs::read_dir(replica.mail.path()).unwrap().flatten() {
+            let email = std::fs::read_to_string(entry.path()).unwrap();
+            if let Some(to) = email.lines().find(|l| l.starts_with("To: ")) {
+                recipients.push(to.to_owned());
+            }
+        }
+    }
+    recipients.sort();
+    recipients
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
+async fn two_replicas_share_uniqueness_and_deliver_each_email_once() {
+    let url = std::env::var("FITMATE_TEST_DATABASE").unwrap_or_default();
+    assert!(
+        url.starts_with("postgres"),
+        "this test runs on PostgreSQL: set FITMATE_TEST_DATABASE=postgres://…"
+    );
+    let schema = fresh_schema(&url).await;
+    let first_store = test_store_in(&url, &schema).await;
+    let second_store = test_store_in(&url, &schema).await;
+    first_store
+        .create_project(&NewProject::new("sandbox".parse().unwrap()))
+        .await
+        .unwrap();
+    let (key, _) = first_store
+        .create_key(&"sandbox".parse().unwrap(), ApiVersion::CURRENT)
+        .await
+        .unwrap();
+    let key = key.expose().to_owned();
+    let first = replica(first_store).await;
+    let second = replica(second_store).await;
+    let client = reqwest::Client::new();
+
+    // 64 racing creates of one email, alternating between the replicas.
+    let mut racing = Vec::new();
+    for n in 0..64u32 {
+        let base = if n % 2 == 0 {
+            &first.base
+        } else {
+            &second.base
+        }
+        .clone();
+        let (client, key) = (client.clone(), key.clone());
+        racing.push(tokio::spawn(async move {
+            let mut body = user(1000 + n);
+            body["email"] = json!("race@clinic.example");
+            client
+                .post(format!("{base}/users/create"))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .unwrap()
+                .status()
+                .as_u16()
+        }));
+    }
+    let mut statuses = Vec::new();
+    for task in racing {
+        statuses.push(task.await.unwrap());
+    }
+    let won = statuses.iter().filter(|s| **s == 200).count();
+    let lost = statuses.iter().filter(|s| **s == 409).count();
+    assert_eq!((won, lost), (1, 63), "{statuses:?}");
+
+    // 20 more users, half through each replica: 21 welcome emails in all.
+    for n in 0..20u32 {
+        let base = if n % 2 == 0 {
+            &first.base
+        } else {
+            &second.base
+        };
+        let status = client
+            .post(format!("{base}/users/create"))
+            .bearer_auth(&key)
+            .json(&user(n))
+            .send()
+            .await
+            .unwrap()
+            .status();
+        assert_eq!(status, 200);
+    }
+    let started = Instant::now();
+    while delivered(&[&first, &second]).len() < 21 && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Time for a duplicate to show up, if a second replica were to send one.
+    tokio::time::sleep(Duration::from_millis(800)).await;
+    let recipients = delivered(&[&first, &second]);
+    let mut unique = recipients.clone();
+    unique.dedup();
+    assert_eq!(recipients.len(), 21, "{recipients:?}");
+    assert_eq!(
+        unique.len(),
+        21,
+        "an email was delivered twice: {recipients:?}"
+    );
+}
