@@ -1,8 +1,11 @@
-//! Load on loopback: the fitmate server (SQLite) beside a bare hyper endpoint, same run.
+//! Load on loopback: the fitmate server beside a bare hyper endpoint, same run.
 //!
-//! Run: `cargo bench --bench load` (LOAD_SECS=10 per scenario and
-//! LOAD_CONNECTIONS=64 by default; LOAD_ONLY=bare,rejects picks scenarios). Prints one line per scenario: requests/s, p50, p99, and
-//! how many answers had another status than expected (must be 0).
+//! Run: `cargo bench --bench load`. Optional: LOAD_SECS (10 per scenario),
+//! LOAD_CONNECTIONS (64), LOAD_ONLY=bare,rejects (picks scenarios),
+//! LOAD_DATABASE=postgres://… (PostgreSQL in a fresh schema, dropped at the end, instead of
+//! a fresh SQLite file) and LOAD_REPLICAS=2 (that many servers on the database, each with
+//! its own pool). Prints one line per scenario: requests/s, p50, p99, and how many answers
+//! had another status than expected (must be 0).
 //!
 //! The server and the load generator each get a tokio runtime of their own in this process,
 //! so on a 2-core machine they share the cores, as they would with an outside generator.
@@ -15,7 +18,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use fitmate_model::ApiVersion;
-use fitmate_store::{NewProject, SqliteStore, Store};
+use fitmate_store::{AnyStore, NewProject, PgSettings, Store};
 use fitmate_transport::server::{App, ServerConfig, serve};
 use http_body_util::{BodyExt, Full};
 use hyper::body::Bytes;
@@ -97,7 +100,7 @@ impl Outcome {
 /// `connections` keep-alive connections, each sending requests back to back for `secs`.
 async fn drive(
     name: &'static str,
-    addr: std::net::SocketAddr,
+    addrs: &[std::net::SocketAddr],
     key: &str,
     connections: u64,
     secs: u64,
@@ -108,7 +111,8 @@ async fn drive(
     let deadline = Instant::now() + Duration::from_secs(secs);
     let started = Instant::now();
     let mut tasks = Vec::new();
-    for _ in 0..connections {
+    for connection in 0..connections {
+        let addr = addrs[connection as usize % addrs.len()];
         let (counter, make, auth) = (counter.clone(), make.clone(), format!("Bearer {key}"));
         tasks.push(tokio::spawn(async move {
             let tcp = TcpStream::connect(addr).await.unwrap();
@@ -183,26 +187,64 @@ fn main() {
     };
     let connections = env_or("LOAD_CONNECTIONS", 64);
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("load.db").display());
+    // LOAD_DATABASE=postgres://… runs on PostgreSQL (a fresh schema), with LOAD_REPLICAS
+    // servers (default 1) on it, each with its own pool; SQLite otherwise.
+    let database = std::env::var("LOAD_DATABASE").ok();
+    let replicas = env_or("LOAD_REPLICAS", 1).max(1);
 
     let server_rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .unwrap();
-    let (store, fitmate_addr, bare_addr) = server_rt.block_on(async {
-        let store = SqliteStore::open(&url).await.unwrap();
+    let (store, schema, fitmate_addrs, bare_addr) = server_rt.block_on(async {
+        let open = |schema: Option<String>| {
+            let url = match &database {
+                Some(url) => url.clone(),
+                None => format!("sqlite://{}", dir.path().join("load.db").display()),
+            };
+            async move {
+                // The pool a replica gets by default (`--db-max-connections`).
+                let mut settings = PgSettings::default();
+                settings.schema = schema;
+                AnyStore::open(&url, &settings, true).await.unwrap()
+            }
+        };
+        let schema = match &database {
+            Some(url) => {
+                use sqlx::Connection;
+                let schema = format!("load_{}", uuid::Uuid::new_v4().simple());
+                let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+                // The name is ours (a UUID), not input.
+                sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+                    .execute(&mut admin)
+                    .await
+                    .unwrap();
+                Some(schema)
+            }
+            None => None,
+        };
+        let store = open(schema.clone()).await;
         store
             .create_project(&NewProject::new("sandbox".parse().unwrap()))
             .await
             .unwrap();
-        let fitmate = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let mut addrs = Vec::new();
+        for replica in 0..replicas {
+            let store = if replica == 0 {
+                store.clone()
+            } else {
+                open(schema.clone()).await
+            };
+            let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+            addrs.push(listener.local_addr().unwrap());
+            let app = App::new(store, ServerConfig::default());
+            tokio::spawn(serve(listener, app, std::future::pending()));
+        }
         let bare = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addrs = (fitmate.local_addr().unwrap(), bare.local_addr().unwrap());
-        let app = App::new(store.clone(), ServerConfig::default());
-        tokio::spawn(serve(fitmate, app, std::future::pending()));
+        let bare_addr = bare.local_addr().unwrap();
         tokio::spawn(bare_endpoint(bare));
-        (store, addrs.0, addrs.1)
+        (store, schema, addrs, bare_addr)
     });
     let key = server_rt.block_on(async {
         let (key, _) = store
@@ -218,14 +260,19 @@ fn main() {
         .build()
         .unwrap();
     println!(
-        "{connections} connections, {secs} s per scenario, {} cores",
-        std::thread::available_parallelism().map_or(0, |n| n.get())
+        "{connections} connections, {secs} s per scenario, {} cores, {} with {replicas} server(s)",
+        std::thread::available_parallelism().map_or(0, |n| n.get()),
+        if database.is_some() {
+            "PostgreSQL"
+        } else {
+            "SQLite"
+        },
     );
     load_rt.block_on(async {
         // Users for the update and PATCH scenarios.
         let warm = drive(
             "warm-up",
-            fitmate_addr,
+            &fitmate_addrs,
             &key,
             connections,
             2,
@@ -262,7 +309,7 @@ fn main() {
             outcomes.push(
                 drive(
                     "bare",
-                    bare_addr,
+                    &[bare_addr],
                     &key,
                     connections,
                     secs,
@@ -286,7 +333,7 @@ fn main() {
             outcomes.push(
                 drive(
                     "rejects",
-                    fitmate_addr,
+                    &fitmate_addrs,
                     &key,
                     connections,
                     secs,
@@ -300,7 +347,7 @@ fn main() {
             outcomes.push(
                 drive(
                     "creates",
-                    fitmate_addr,
+                    &fitmate_addrs,
                     &key,
                     connections,
                     secs,
@@ -320,7 +367,7 @@ fn main() {
             outcomes.push(
                 drive(
                     "updates",
-                    fitmate_addr,
+                    &fitmate_addrs,
                     &key,
                     connections,
                     secs,
@@ -345,7 +392,7 @@ fn main() {
             outcomes.push(
                 drive(
                     "patches",
-                    fitmate_addr,
+                    &fitmate_addrs,
                     &key,
                     connections,
                     secs,
@@ -373,5 +420,15 @@ fn main() {
                 100.0 * rejects / bare
             );
         }
-    });
+    }); // The PostgreSQL schema goes with the run; the SQLite file goes with its directory.
+    if let (Some(url), Some(schema)) = (&database, schema) {
+        server_rt.block_on(async {
+            use sqlx::Connection;
+            let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+            sqlx::query(sqlx::AssertSqlSafe(format!("DROP SCHEMA {schema} CASCADE")))
+                .execute(&mut admin)
+                .await
+                .unwrap();
+        });
+    }
 }

@@ -141,3 +141,63 @@ async fn two_replicas_share_uniqueness_and_deliver_each_email_once() {
         "an email was delivered twice: {recipients:?}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
+async fn an_email_held_by_a_replica_that_died_is_sent_by_another_after_the_lease() {
+    use fitmate_store::CLAIM_LEASE;
+    use jiff::{SignedDuration, Timestamp};
+
+    let url = std::env::var("FITMATE_TEST_DATABASE").unwrap_or_default();
+    assert!(
+        url.starts_with("postgres"),
+        "this test runs on PostgreSQL: set FITMATE_TEST_DATABASE=postgres://…"
+    );
+    let schema = fresh_schema(&url).await;
+    let dead = test_store_in(&url, &schema).await;
+    let alive = test_store_in(&url, &schema).await;
+    let project = "sandbox".parse().unwrap();
+    dead.create_project(&NewProject::new("sandbox".parse().unwrap()))
+        .await
+        .unwrap();
+    for n in 0..3 {
+        let body = user(n).to_string();
+        let user = fitmate_model::v2023_10_04::CreateUserRequest::from_slice(body.as_bytes())
+            .unwrap()
+            .into_user()
+            .unwrap();
+        dead.create_user(&project, &user).await.unwrap();
+    }
+
+    // One replica claims all three and then dies without marking any of them.
+    let now = Timestamp::now();
+    let held = dead.claim_due_emails(now, 10).await.unwrap();
+    assert_eq!(held.len(), 3);
+    drop(dead);
+
+    // While the lease runs, the other replica gets none of them.
+    let during = now + SignedDuration::from_secs(1);
+    assert!(alive.claim_due_emails(during, 10).await.unwrap().is_empty());
+
+    // Once it has run out, the other replica takes them over, and they are sent once.
+    let lease = SignedDuration::try_from(CLAIM_LEASE).unwrap();
+    let after = now + lease + SignedDuration::from_secs(1);
+    let taken = alive.claim_due_emails(after, 10).await.unwrap();
+    let mut ids: Vec<i64> = taken.iter().map(|email| email.id).collect();
+    let mut held_ids: Vec<i64> = held.iter().map(|email| email.id).collect();
+    ids.sort();
+    held_ids.sort();
+    assert_eq!(ids, held_ids);
+    for email in &taken {
+        alive.email_delivered(email.id, after).await.unwrap();
+    }
+    let much_later = after + lease + lease;
+    assert!(
+        alive
+            .claim_due_emails(much_later, 10)
+            .await
+            .unwrap()
+            .is_empty(),
+        "a delivered email was claimed again"
+    );
+}

@@ -297,12 +297,21 @@ impl Store for PgStore {
         let keys = UserKeys::of(user)?;
         let id = Uuid::new_v4();
         let now = millis(Timestamp::now());
-        let mut tx = self.pool.begin().await?;
+        // One statement, so one round trip and one implicit transaction: the user and,
+        // when the project sends one, its welcome email are written together or not at all.
         let inserted = sqlx::query(
-            "INSERT INTO users (id, project_id, email_key, phone_key, username, document,
-                                secure_metadata, revision, created_at, updated_at)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)
-             ON CONFLICT DO NOTHING RETURNING id",
+            "WITH inserted AS (
+                 INSERT INTO users (id, project_id, email_key, phone_key, username, document,
+                                    secure_metadata, revision, created_at, updated_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, 1, $8, $8)
+                 ON CONFLICT DO NOTHING RETURNING id, project_id
+             ), welcome AS (
+                 INSERT INTO outbox (user_id, kind, created_at, next_attempt_at)
+                 SELECT inserted.id, 'welcome', $8, $8
+                 FROM inserted JOIN projects ON projects.id = inserted.project_id
+                 WHERE projects.welcome_email
+             )
+             SELECT id FROM inserted",
         )
         .bind(id.to_string())
         .bind(project.as_str())
@@ -312,24 +321,13 @@ impl Store for PgStore {
         .bind(&keys.document)
         .bind(&keys.secure)
         .bind(now)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&self.pool)
         .await?;
         if inserted.is_none() {
-            let conflict = which_conflict(&mut tx, project, &keys, None).await?;
-            tx.rollback().await?;
+            let mut conn = self.pool.acquire().await?;
+            let conflict = which_conflict(&mut conn, project, &keys, None).await?;
             return Err(StoreError::Conflict(conflict));
         }
-        // The welcome email, in the same transaction as the user.
-        sqlx::query(
-            "INSERT INTO outbox (user_id, kind, created_at, next_attempt_at)
-             SELECT $1, 'welcome', $2, $2 FROM projects WHERE id = $3 AND welcome_email",
-        )
-        .bind(id.to_string())
-        .bind(now)
-        .bind(project.as_str())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
         Ok(StoredUser {
             id,
             user: user.clone(),
