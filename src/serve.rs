@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use fitmate_model::ApiVersion;
-use fitmate_store::{NewProject, Store};
+use fitmate_store::{AnyStore, NewProject, Store};
 use fitmate_transport::server::{
     App, Delivery, MailConfig, ServerConfig, check_mail, serve, shutdown_signal,
 };
@@ -117,8 +117,26 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
     let addr = listener.local_addr()?;
-    if store.projects().await?.is_empty() {
-        welcome_newcomer(&store, addr).await?;
+    let projects = store.projects().await.map_err(|e| {
+        if args.no_migrate {
+            anyhow::anyhow!(
+                "cannot read the projects ({e}); is the database migrated? Run `fitmate migrate` \
+                 first when serving with --no-migrate"
+            )
+        } else {
+            anyhow::anyhow!("cannot read the projects: {e}")
+        }
+    })?;
+    if projects.is_empty() {
+        match &store {
+            AnyStore::Sqlite(_) => welcome_newcomer(&store, addr).await?,
+            // A shared production database: no key goes to a replica's stdout, and replicas
+            // starting together do not race to create the same project.
+            _ => tracing::warn!(
+                "the database holds no project yet: create one with `fitmate projects create` \
+                 and a key with `fitmate keys create`"
+            ),
+        }
     }
     let mut config = ServerConfig::default();
     config.request_timeout = Duration::from_secs(args.request_timeout);

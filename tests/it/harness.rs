@@ -258,6 +258,38 @@ pub(crate) async fn fresh_schema(url: &str) -> String {
     schema
 }
 
+/// A new, empty database beside the one `url` names, for the binary, which takes a URL and
+/// no schema: answers its URL and its name. Drop it with [`drop_database`].
+pub(crate) async fn fresh_database(url: &str) -> (String, String) {
+    use sqlx::Connection;
+    let name = format!("fitmate_t_{}", uuid::Uuid::new_v4().simple());
+    let mut admin = sqlx::PgConnection::connect(url)
+        .await
+        .unwrap_or_else(|e| panic!("FITMATE_TEST_DATABASE {url} is unreachable: {e}"));
+    // The name is ours (a UUID), not input.
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut admin)
+        .await
+        .unwrap();
+    let (server, _) = url
+        .rsplit_once('/')
+        .filter(|(server, _)| server.contains("://") && !url.contains('?'))
+        .unwrap_or_else(|| panic!("FITMATE_TEST_DATABASE must be postgres://…/DATABASE"));
+    (format!("{server}/{name}"), name)
+}
+
+/// Drops a database [`fresh_database`] made, from the one `url` names.
+pub(crate) async fn drop_database(url: &str, name: &str) {
+    use sqlx::Connection;
+    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
+    sqlx::query(sqlx::AssertSqlSafe(format!(
+        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
+    )))
+    .execute(&mut admin)
+    .await
+    .unwrap();
+}
+
 /// A migrated store on `schema` of the PostgreSQL database at `url`.
 pub(crate) async fn test_store_in(url: &str, schema: &str) -> AnyStore {
     let mut settings = PgSettings::default();

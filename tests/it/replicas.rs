@@ -200,4 +200,26 @@ async fn an_email_held_by_a_replica_that_died_is_sent_by_another_after_the_lease
             .is_empty(),
         "a delivered email was claimed again"
     );
+
+    // A replica that stops gives back what it claimed and did not attempt: no lease to wait.
+    let other = test_store_in(&url, &schema).await;
+    let body = user(3).to_string();
+    let fourth = fitmate_model::v2023_10_04::CreateUserRequest::from_slice(body.as_bytes())
+        .unwrap()
+        .into_user()
+        .unwrap();
+    alive.create_user(&project, &fourth).await.unwrap();
+    let stopping = alive.claim_due_emails(much_later, 10).await.unwrap();
+    assert_eq!(stopping.len(), 1);
+    assert!(
+        other
+            .claim_due_emails(much_later, 10)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    alive.release_emails(&[stopping[0].id]).await.unwrap();
+    let given_back = other.claim_due_emails(much_later, 10).await.unwrap();
+    assert_eq!(given_back.len(), 1);
+    assert_eq!(given_back[0].id, stopping[0].id);
 }

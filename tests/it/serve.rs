@@ -27,6 +27,8 @@ struct Served {
     addr: String,
     key: String,
     log: mpsc::Receiver<String>,
+    /// The log lines read while waiting for the address.
+    startup_log: Vec<String>,
     _stdout: BufReader<std::process::ChildStdout>,
 }
 
@@ -54,11 +56,13 @@ impl Served {
             }
         });
         let mut addr = None;
+        let mut startup_log = Vec::new();
         while addr.is_none() {
             let line = log.recv_timeout(Duration::from_secs(30)).unwrap();
             addr = line
                 .split_once("listening on http://")
                 .map(|(_, a)| a.trim().to_owned());
+            startup_log.push(line);
         }
         let mut out = BufReader::new(child.stdout.take().unwrap());
         let mut key = None;
@@ -75,17 +79,31 @@ impl Served {
             addr: addr.unwrap(),
             key: key.unwrap_or_default(),
             log,
+            startup_log,
             _stdout: out,
         }
     }
 
     /// Sends SIGTERM and answers the exit status and the whole log.
-    fn stop(mut self) -> (std::process::ExitStatus, String) {
+    fn stop(self) -> (std::process::ExitStatus, String) {
+        let (status, log, _) = self.stop_reading_stdout();
+        (status, log)
+    }
+
+    /// Sends SIGTERM and answers the exit status, the whole log and what was printed on
+    /// stdout and not read yet.
+    fn stop_reading_stdout(mut self) -> (std::process::ExitStatus, String, String) {
         terminate(&self.child);
         let status = self.child.wait().unwrap();
         // The reader thread ends, and the channel closes, at the end of the child's stderr.
-        let log: Vec<String> = self.log.iter().collect();
-        (status, log.join("\n"))
+        let log: Vec<String> = self
+            .startup_log
+            .into_iter()
+            .chain(self.log.iter())
+            .collect();
+        let mut printed = String::new();
+        self._stdout.read_to_string(&mut printed).unwrap();
+        (status, log.join("\n"), printed)
     }
 }
 
@@ -506,4 +524,103 @@ fn emails_queued_before_a_kill_9_go_out_after_the_restart() {
     );
     let (status, _) = restarted.stop();
     assert!(status.success());
+}
+
+/// A PostgreSQL that does not answer yet is waited for, with a log line that says so,
+/// instead of the server giving up.
+#[test]
+fn serve_waits_for_an_unreachable_postgres() {
+    let dir = tempfile::tempdir().unwrap();
+    // Port 1 on loopback: nothing listens there, so connections are refused at once.
+    let mut child = Command::new(env!("CARGO_BIN_EXE_fitmate"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env(
+            "FITMATE_DATABASE_URL",
+            "postgres://fitmate:s3cret@127.0.0.1:1/fitmate",
+        )
+        .env("FITMATE_LOG", "info")
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut stderr = BufReader::new(child.stderr.take().unwrap());
+    let mut waits = Vec::new();
+    let mut line = String::new();
+    // The first try and the one 0.5 s later both fail and are both reported.
+    while waits.len() < 2 && stderr.read_line(&mut line).unwrap() > 0 {
+        if line.contains("unreachable") {
+            waits.push(line.clone());
+        }
+        line.clear();
+    }
+    let still_running = child.try_wait().unwrap().is_none();
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert_eq!(waits.len(), 2, "{waits:?}");
+    assert!(waits[0].contains("trying again"), "{}", waits[0]);
+    assert!(still_running, "serve gave up on an unreachable database");
+    assert!(
+        !waits.concat().contains("s3cret"),
+        "the password is in the log"
+    );
+}
+
+/// On PostgreSQL, an operator migrates first, runs `serve --no-migrate`, and creates the
+/// project and key with the admin commands: no key is printed by the server itself.
+#[test]
+#[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
+fn postgres_is_migrated_then_served_and_administered() {
+    let url = std::env::var("FITMATE_TEST_DATABASE").unwrap_or_default();
+    assert!(
+        url.starts_with("postgres"),
+        "this test runs on PostgreSQL: set FITMATE_TEST_DATABASE=postgres://…"
+    );
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .unwrap();
+    let (db, name) = runtime.block_on(crate::harness::fresh_database(&url));
+    let dir = tempfile::tempdir().unwrap();
+
+    // Without migrations, serving is refused with a clear error rather than half-working.
+    let unmigrated = Command::new(env!("CARGO_BIN_EXE_fitmate"))
+        .args(["serve", "--addr", "127.0.0.1:0", "--no-migrate"])
+        .current_dir(dir.path())
+        .env("FITMATE_DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    let refused = String::from_utf8_lossy(&unmigrated.stderr).into_owned();
+    assert_eq!(unmigrated.status.code(), Some(1), "{refused}");
+    assert!(refused.contains("fitmate migrate"), "{refused}");
+
+    let migrated = fitmate(&db, &["migrate"]);
+    assert!(migrated.status.success(), "{migrated:?}");
+    // Twice is harmless.
+    assert!(fitmate(&db, &["migrate"]).status.success());
+
+    let served = Served::start_in(dir.path(), &db, &["--no-migrate"], false);
+    let created = fitmate(&db, &["projects", "create", "acme"]);
+    assert!(created.status.success(), "{created:?}");
+    let key = stdout(&fitmate(&db, &["keys", "create", "--project", "acme"]))
+        .trim()
+        .to_owned();
+    assert!(key.starts_with("fm_"), "{key}");
+
+    let (status, body) = call(&served.addr, "GET", "/readyz", "", &json!(null));
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ready"}"#));
+    let (status, body) = call(
+        &served.addr,
+        "POST",
+        "/users/create",
+        &key,
+        &crate::harness::user(1),
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let (status, log, printed) = served.stop_reading_stdout();
+    runtime.block_on(crate::harness::drop_database(&url, &name));
+    assert!(status.success(), "{log}");
+    assert!(log.contains("holds no project yet"), "{log}");
+    assert!(!printed.contains("fm_"), "serve printed a key: {printed}");
 }

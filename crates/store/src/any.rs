@@ -170,6 +170,9 @@ impl Store for AnyStore {
     ) -> Result<Vec<PendingEmail>, StoreError> {
         both!(self, s => s.claim_due_emails(now, limit))
     }
+    async fn release_emails(&self, ids: &[i64]) -> Result<(), StoreError> {
+        both!(self, s => s.release_emails(ids))
+    }
     async fn email_delivered(&self, id: i64, now: Timestamp) -> Result<(), StoreError> {
         both!(self, s => s.email_delivered(id, now))
     }

@@ -138,6 +138,10 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<PendingEmail>, StoreError>> + Send;
 
+    /// Gives back claimed emails that were not attempted (a dispatcher stopping), so that
+    /// another dispatcher may take them at once instead of after the lease.
+    fn release_emails(&self, ids: &[i64]) -> impl Future<Output = Result<(), StoreError>> + Send;
+
     /// Records that email `id` was delivered; it is not attempted again.
     fn email_delivered(
         &self,

@@ -507,6 +507,16 @@ impl Store for PgStore {
         Ok(claimed)
     }
 
+    async fn release_emails(&self, ids: &[i64]) -> Result<(), StoreError> {
+        sqlx::query(
+            "UPDATE outbox SET claimed_until = NULL WHERE id = ANY($1) AND delivered_at IS NULL",
+        )
+        .bind(ids)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn email_delivered(&self, id: i64, now: Timestamp) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE outbox SET delivered_at = $1, last_error = NULL, claimed_until = NULL

@@ -499,6 +499,11 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    async fn release_emails(&self, _ids: &[i64]) -> Result<(), StoreError> {
+        // One dispatcher per file and no lease: nothing is held.
+        Ok(())
+    }
+
     async fn email_delivered(&self, id: i64, now: Timestamp) -> Result<(), StoreError> {
         sqlx::query("UPDATE outbox SET delivered_at = ?, last_error = NULL WHERE id = ?")
             .bind(millis(now))

@@ -111,8 +111,15 @@ pub fn check(config: &MailConfig) -> Result<(), String> {
         .map_err(|e| format!("--mail-from {:?}: {e}", config.from))
 }
 
-/// Delivers due welcome emails until the task is dropped; `wake` makes it look at once.
-pub(crate) async fn dispatch<S: Store>(store: S, config: MailConfig, wake: Arc<Notify>) {
+/// Delivers due welcome emails until `stop` turns true; `wake` makes it look at once.
+/// Stopping lets the email being delivered finish and gives the other claimed ones back
+/// (on PostgreSQL another replica may take them at once).
+pub(crate) async fn dispatch<S: Store>(
+    store: S,
+    config: MailConfig,
+    wake: Arc<Notify>,
+    mut stop: tokio::sync::watch::Receiver<bool>,
+) {
     let transport = match Transport::new(&config.delivery) {
         Ok(transport) => transport,
         Err(error) => {
@@ -120,7 +127,7 @@ pub(crate) async fn dispatch<S: Store>(store: S, config: MailConfig, wake: Arc<N
             return;
         }
     };
-    loop {
+    while !*stop.borrow() {
         let due = match store.claim_due_emails(Timestamp::now(), BATCH).await {
             Ok(due) => due,
             Err(error) => {
@@ -129,13 +136,22 @@ pub(crate) async fn dispatch<S: Store>(store: S, config: MailConfig, wake: Arc<N
             }
         };
         let full = due.len() == BATCH as usize;
-        for email in due {
+        let mut due = due.into_iter();
+        while let Some(email) = due.next() {
+            if *stop.borrow() {
+                let left: Vec<i64> = std::iter::once(email.id).chain(due.map(|e| e.id)).collect();
+                if let Err(error) = store.release_emails(&left).await {
+                    tracing::warn!(%error, "giving back claimed emails failed; they wait for their lease");
+                }
+                return;
+            }
             deliver(&store, &config, &transport, email).await;
         }
         if !full {
             tokio::select! {
                 () = wake.notified() => {},
                 () = tokio::time::sleep(config.poll_every) => {},
+                _ = stop.changed() => {},
             }
         }
     }

@@ -199,11 +199,13 @@ pub async fn serve<S: Store>(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
     let config = app.inner.config.clone();
+    let (stop_mail, mail_stopped) = tokio::sync::watch::channel(false);
     let dispatcher = config.mail.clone().map(|mail| {
         tokio::spawn(mail::dispatch(
             app.store().clone(),
             mail,
             Arc::clone(&app.inner.mail_wake),
+            mail_stopped,
         ))
     });
     let service = hyper_util::service::TowerToHyperService::new(router(app));
@@ -242,11 +244,22 @@ pub async fn serve<S: Store>(
     {
         tracing::warn!("some requests were still running when the shutdown grace ended");
     }
-    if let Some(dispatcher) = dispatcher {
+    // The email being delivered may finish; the others are given back. One stuck past
+    // the grace keeps its claim until the lease ends, then another dispatcher sends it.
+    let _ = stop_mail.send(true);
+    if let Some(mut dispatcher) = dispatcher
+        && tokio::time::timeout(MAIL_STOP_GRACE, &mut dispatcher)
+            .await
+            .is_err()
+    {
+        tracing::warn!("a welcome email was still being delivered at shutdown");
         dispatcher.abort();
     }
     Ok(())
 }
+
+/// How long a stopping server waits for the welcome email being delivered.
+const MAIL_STOP_GRACE: Duration = Duration::from_secs(10);
 
 /// Completes on SIGINT (Ctrl-C) or SIGTERM.
 pub async fn shutdown_signal() {
