@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use fitmate_store::{AnyStore, Backend, DEFAULT_DATABASE_URL, PgSettings, StoreError};
+use fitmate_store::{AnyStore, Backend, DEFAULT_DATABASE_URL, PgSettings};
 
 /// `--database URL` and the pool settings, shared by every command that reads or writes
 /// the server's data.
@@ -54,9 +54,9 @@ impl DatabaseArgs {
         loop {
             match AnyStore::open(url, &self.settings(), migrate).await {
                 Ok(store) => return Ok(store),
-                Err(StoreError::Database(error))
+                Err(error)
                     if Backend::of(url).is_ok_and(|b| b == Backend::Postgres)
-                        && unreachable(&error) =>
+                        && error.is_unavailable() =>
                 {
                     tracing::warn!(
                         %error,
@@ -70,12 +70,4 @@ impl DatabaseArgs {
             }
         }
     }
-}
-
-/// Whether a connection error may go away by itself (the server is down or starting).
-fn unreachable(error: &sqlx::Error) -> bool {
-    matches!(
-        error,
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::Tls(_)
-    ) || matches!(error, sqlx::Error::Database(e) if e.code().as_deref() == Some("57P03"))
 }

@@ -27,11 +27,11 @@ pub(crate) struct ServeArgs {
     #[arg(long, default_value = "127.0.0.1:8080", env = "FITMATE_ADDR")]
     addr: SocketAddr,
     /// The longest a request may take before it is answered 503, in seconds.
-    #[arg(long, value_name = "SECS", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
+    #[arg(long, value_name = "SECS", env = "FITMATE_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     request_timeout: u64,
     /// How long an accepted API key is remembered, in seconds; a revoked key keeps working
     /// at most this long. 0 checks the database on every request.
-    #[arg(long, value_name = "SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
+    #[arg(long, value_name = "SECS", env = "FITMATE_KEY_CACHE_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
     key_cache_secs: u64,
     /// Deliver welcome emails over SMTP: smtp://host:port (plain; add ?tls=required for
     /// STARTTLS) or smtps://host:port, with user:password@ if needed. Without it, emails
@@ -64,13 +64,13 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "URL", env = "FITMATE_MAGIC_LINK_BASE")]
     magic_link_base: Option<String>,
     /// How long a magic link works, in hours.
-    #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=720))]
+    #[arg(long, value_name = "HOURS", env = "FITMATE_MAGIC_LINK_TTL_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=720))]
     magic_link_ttl_hours: u64,
     /// Do not apply database migrations at start (PostgreSQL; run `fitmate migrate` first).
-    #[arg(long)]
+    #[arg(long, env = "FITMATE_NO_MIGRATE")]
     no_migrate: bool,
     /// Log format. The level comes from FITMATE_LOG (default `info`), e.g. FITMATE_LOG=debug.
-    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    #[arg(long, value_enum, env = "FITMATE_LOG_FORMAT", default_value_t = LogFormat::Text)]
     log_format: LogFormat,
     #[command(flatten)]
     database: DatabaseArgs,

@@ -8,6 +8,7 @@ mod client;
 mod harness;
 mod import;
 mod mail;
+mod outage;
 mod replicas;
 mod schemas;
 mod seeds;

@@ -51,7 +51,7 @@ fn fitmate_errors(extra: &[(&str, &str)]) -> Map<String, Value> {
     );
     add(
         "503",
-        "The server could not answer in time; `requestId` identifies the request. Retry it.",
+        "The server could not answer in time, or its database is unavailable for a moment; `requestId` identifies the request. Retry it.",
     );
     for (status, description) in extra {
         add(status, description);
@@ -117,7 +117,7 @@ pub fn openapi() -> Value {
             ("409", "Phone number already exists."),
             (
                 "503",
-                "The project's validation webhook could not be asked (nothing was changed), or the server could not answer in time.",
+                "The project's validation webhook could not be asked (nothing was changed), or the server could not answer in time or reach its database.",
             ),
         ],
     );
@@ -142,7 +142,7 @@ pub fn openapi() -> Value {
         ("413", "`user/payload-too-large`: the body is over 64 KiB."),
         ("415", "`user/unsupported-media-type`: the body is not application/json."),
         ("500", "`user/server-error`: `details` holds a request id, never internal error text."),
-        ("503", "`user/validation-unavailable`: the validation webhook was unreachable, timed out or answered unsigned; nothing was changed. Or `user/server-error`: the server could not answer in time (`details` holds the request id)."),
+        ("503", "`user/validation-unavailable`: the validation webhook was unreachable, timed out or answered unsigned; nothing was changed. Or `user/server-error`: the server could not answer in time or reach its database (`details` holds the request id). Retry it."),
     ]
     .into_iter()
     .map(|(status, description)| (status.to_owned(), answer(project_error.clone(), description)))
@@ -190,6 +190,10 @@ pub fn openapi() -> Value {
                 }), "The token was valid: it is now used up."),
                 "400": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The body is not {\"token\": string}."),
                 "410": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The token was already used, or has expired."),
+                "413": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The body is over 64 KiB."),
+                "415": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The body is not sent as application/json."),
+                "500": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "An unexpected error on the server's side; `requestId` identifies it."),
+                "503": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The server could not answer in time, or its database is unavailable for a moment. Retry it."),
             },
         }
     });

@@ -69,6 +69,35 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// Whether the database could not be reached or gave the statement up: down,
+    /// restarting, out of connections, a statement timeout, a lock it could not take.
+    /// Such a failure is worth retrying later and is no fault of the request.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            StoreError::Closed => true,
+            StoreError::Database(error) => match error {
+                sqlx::Error::Io(_)
+                | sqlx::Error::Tls(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed => true,
+                sqlx::Error::Database(e) => e.code().is_some_and(|code| {
+                    // PostgreSQL: connection exceptions (class 08), statement timeout,
+                    // shutdowns, too many connections, serialization failure, deadlock.
+                    code.starts_with("08")
+                        || matches!(
+                            code.as_ref(),
+                            "57014" | "57P01" | "57P02" | "57P03" | "53300" | "40001" | "40P01"
+                        )
+                        // SQLite: busy or locked, with their extended codes.
+                        || matches!(code.as_ref(), "5" | "6" | "261" | "262" | "517")
+                }),
+                _ => false,
+            },
+            _ => false,
+        }
+    }
+
     pub(crate) fn corrupt(what: &'static str, reason: impl fmt::Display) -> Self {
         StoreError::Corrupt {
             what,

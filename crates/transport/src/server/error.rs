@@ -74,6 +74,8 @@ pub enum ApiError {
     MethodNotAllowed,
     /// 503: the request took longer than the server allows.
     Timeout,
+    /// 503: the database is unreachable or gave the request up; the log has the cause.
+    Unavailable,
     /// 500: something failed on the server's side; the log has the cause.
     Internal,
 }
@@ -108,7 +110,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
-            ApiError::Timeout => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::Timeout | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
     }
@@ -145,6 +147,7 @@ impl ApiError {
     const TIMEOUT: &'static str =
         "the request took too long; nothing may be assumed about it, retry it";
     const INTERNAL: &'static str = "Internal server error";
+    const UNAVAILABLE: &'static str = "the service is unavailable for a moment; nothing may be assumed about the request, retry it";
     const WEBHOOK_UNAVAILABLE: &'static str =
         "The project's validation webhook could not be asked; nothing was changed";
     const LINK_GONE: &'static str = "This magic link was already used or has expired";
@@ -179,6 +182,7 @@ impl ApiError {
             ApiError::RouteNotFound => ErrorBody::message(Self::ROUTE_NOT_FOUND),
             ApiError::MethodNotAllowed => ErrorBody::message(Self::METHOD_NOT_ALLOWED),
             ApiError::Timeout => ErrorBody::message(Self::TIMEOUT),
+            ApiError::Unavailable => ErrorBody::message(Self::UNAVAILABLE),
             ApiError::Internal => ErrorBody::message(Self::INTERNAL),
         };
         if server_error {
@@ -190,7 +194,11 @@ impl ApiError {
     fn projects_body(self, request_id: &str) -> projects::ErrorBody {
         use projects::ErrorBody as Body;
         let server_error = self.status().is_server_error();
-        let timeout = matches!(self, ApiError::Timeout);
+        let unavailable = match self {
+            ApiError::Timeout => Some(Self::TIMEOUT),
+            ApiError::Unavailable => Some(Self::UNAVAILABLE),
+            _ => None,
+        };
         let mut body = match self {
             ApiError::Unauthenticated => {
                 Body::new(ErrorCode::Unauthenticated, Self::UNAUTHENTICATED)
@@ -222,13 +230,10 @@ impl ApiError {
             ApiError::MethodNotAllowed => {
                 Body::new(ErrorCode::MethodNotAllowed, Self::METHOD_NOT_ALLOWED)
             }
-            ApiError::Timeout | ApiError::Internal => {
-                let mut body = Body::new(ErrorCode::ServerError, Self::INTERNAL);
-                if timeout {
-                    body.error = Self::TIMEOUT.to_owned();
-                }
-                body
-            }
+            ApiError::Timeout | ApiError::Unavailable | ApiError::Internal => Body::new(
+                ErrorCode::ServerError,
+                unavailable.unwrap_or(Self::INTERNAL),
+            ),
         };
         if server_error {
             body.details = Some(request_id.to_owned());
@@ -255,6 +260,10 @@ impl From<StoreError> for ApiError {
     fn from(error: StoreError) -> Self {
         match error {
             StoreError::Conflict(conflict) => ApiError::Taken(conflict),
+            other if other.is_unavailable() => {
+                tracing::warn!(error = %other, "the database is unavailable");
+                ApiError::Unavailable
+            }
             other => ApiError::internal(&other),
         }
     }

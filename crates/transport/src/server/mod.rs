@@ -343,19 +343,31 @@ async fn healthz() -> Response {
     axum::Json(serde_json::json!({"status": "ok"})).into_response()
 }
 
-/// Readiness: the database answers; 503 while it does not, so a load balancer sends
-/// requests elsewhere.
+/// How long readiness waits for the database before it answers 503.
+const READY_WAIT: Duration = Duration::from_secs(2);
+
+/// Readiness: the database answers within [`READY_WAIT`]; 503 while it does not, so a load
+/// balancer sends requests elsewhere.
 async fn readyz<S: Store>(State(app): State<App<S>>) -> Response {
-    match app.store().ping().await {
-        Ok(()) => axum::Json(serde_json::json!({"status": "ready"})).into_response(),
-        Err(error) => {
-            tracing::warn!(error = %error, "readiness: the database does not answer");
-            (
-                StatusCode::SERVICE_UNAVAILABLE,
-                axum::Json(serde_json::json!({"status": "unavailable"})),
-            )
-                .into_response()
+    let answered = match tokio::time::timeout(READY_WAIT, app.store().ping()).await {
+        Ok(Ok(())) => true,
+        Ok(Err(error)) => {
+            tracing::warn!(%error, "readiness: the database does not answer");
+            false
         }
+        Err(_) => {
+            tracing::warn!("readiness: the database did not answer within {READY_WAIT:?}");
+            false
+        }
+    };
+    if answered {
+        axum::Json(serde_json::json!({"status": "ready"})).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            axum::Json(serde_json::json!({"status": "unavailable"})),
+        )
+            .into_response()
     }
 }
 
