@@ -243,51 +243,61 @@ pub(crate) async fn test_store(dir: &std::path::Path) -> AnyStore {
     }
 }
 
-/// A new, empty schema in the PostgreSQL database at `url`.
-pub(crate) async fn fresh_schema(url: &str) -> String {
+/// `FITMATE_TEST_DATABASE`, for the tests that run on PostgreSQL only (ignored unless asked
+/// for; asked for without it, they fail rather than pass without running).
+pub(crate) fn postgres_test_url() -> String {
+    let url = std::env::var("FITMATE_TEST_DATABASE").unwrap_or_default();
+    assert!(
+        url.starts_with("postgres"),
+        "this test runs on PostgreSQL: set FITMATE_TEST_DATABASE=postgres://…"
+    );
+    url
+}
+
+/// [`user`]`(n)` as the store keeps it, for tests that write through the store.
+pub(crate) fn canonical_user(n: u32) -> fitmate_model::User {
+    let body = user(n).to_string();
+    fitmate_model::v2023_10_04::CreateUserRequest::from_slice(body.as_bytes())
+        .unwrap()
+        .into_user()
+        .unwrap()
+}
+
+/// Runs `sql`, made by the tests from names of their own (UUIDs), never from input, on
+/// the PostgreSQL database at `url`.
+async fn admin(url: &str, sql: String) {
     use sqlx::Connection;
-    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
     let mut admin = sqlx::PgConnection::connect(url)
         .await
         .unwrap_or_else(|e| panic!("FITMATE_TEST_DATABASE {url} is unreachable: {e}"));
-    // The name is ours (a UUID), not input.
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+    sqlx::query(sqlx::AssertSqlSafe(sql))
         .execute(&mut admin)
         .await
         .unwrap();
+}
+
+/// A new, empty schema in the PostgreSQL database at `url`.
+pub(crate) async fn fresh_schema(url: &str) -> String {
+    let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
+    admin(url, format!("CREATE SCHEMA {schema}")).await;
     schema
 }
 
 /// A new, empty database beside the one `url` names, for the binary, which takes a URL and
 /// no schema: answers its URL and its name. Drop it with [`drop_database`].
 pub(crate) async fn fresh_database(url: &str) -> (String, String) {
-    use sqlx::Connection;
-    let name = format!("fitmate_t_{}", uuid::Uuid::new_v4().simple());
-    let mut admin = sqlx::PgConnection::connect(url)
-        .await
-        .unwrap_or_else(|e| panic!("FITMATE_TEST_DATABASE {url} is unreachable: {e}"));
-    // The name is ours (a UUID), not input.
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
-        .execute(&mut admin)
-        .await
-        .unwrap();
     let (server, _) = url
         .rsplit_once('/')
         .filter(|(server, _)| server.contains("://") && !url.contains('?'))
         .unwrap_or_else(|| panic!("FITMATE_TEST_DATABASE must be postgres://…/DATABASE"));
+    let name = format!("fitmate_t_{}", uuid::Uuid::new_v4().simple());
+    admin(url, format!("CREATE DATABASE {name}")).await;
     (format!("{server}/{name}"), name)
 }
 
 /// Drops a database [`fresh_database`] made, from the one `url` names.
 pub(crate) async fn drop_database(url: &str, name: &str) {
-    use sqlx::Connection;
-    let mut admin = sqlx::PgConnection::connect(url).await.unwrap();
-    sqlx::query(sqlx::AssertSqlSafe(format!(
-        "DROP DATABASE IF EXISTS {name} WITH (FORCE)"
-    )))
-    .execute(&mut admin)
-    .await
-    .unwrap();
+    admin(url, format!("DROP DATABASE IF EXISTS {name} WITH (FORCE)")).await;
 }
 
 /// A migrated store on `schema` of the PostgreSQL database at `url`.

@@ -16,7 +16,7 @@ use serde_json::{Value, json};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::task::AbortHandle;
 
-use crate::harness::{fresh_schema, user};
+use crate::harness::{fresh_schema, postgres_test_url, user};
 
 /// A TCP relay to PostgreSQL that can be cut (every connection closed, the port closed so
 /// new connections are refused, as with a database that is down) and restored.
@@ -150,19 +150,16 @@ async fn call(base: &str, path: &str, key: &str, body: Option<&Value>) -> (u16, 
     (status, response.json().await.unwrap_or(Value::Null))
 }
 
-fn database_url() -> String {
-    let url = std::env::var("FITMATE_TEST_DATABASE").unwrap_or_default();
-    assert!(
-        url.starts_with("postgres"),
-        "this test runs on PostgreSQL: set FITMATE_TEST_DATABASE=postgres://…"
-    );
-    url
+/// Retrieves `user(n)`'s email: the status and the body.
+async fn retrieve(base: &str, key: &str, n: u32) -> (u16, Value) {
+    let body = json!({"email": user(n)["email"]});
+    call(base, "/users/retrieve", key, Some(&body)).await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
 async fn a_database_outage_is_503_and_the_server_recovers_by_itself() {
-    let url = database_url();
+    let url = postgres_test_url();
     let schema = fresh_schema(&url).await;
     let relay = Relay::to(upstream_of(&url).await).await;
     let relayed = via(&url, relay.addr);
@@ -181,13 +178,7 @@ async fn a_database_outage_is_503_and_the_server_recovers_by_itself() {
     let (status, body) = call(&base, "/users/create", &key, Some(&user(2))).await;
     assert_eq!(status, 503, "{body}");
     assert!(body["requestId"].is_string(), "{body}");
-    let (status, body) = call(
-        &base,
-        "/users/retrieve",
-        &key,
-        Some(&json!({"email": user(1)["email"]})),
-    )
-    .await;
+    let (status, body) = retrieve(&base, &key, 1).await;
     assert_eq!(status, 503, "{body}");
 
     relay.restore().await;
@@ -201,13 +192,7 @@ async fn a_database_outage_is_503_and_the_server_recovers_by_itself() {
     }
     let (status, body) = call(&base, "/users/create", &key, Some(&user(2))).await;
     assert_eq!(status, 200, "{body}");
-    let (status, body) = call(
-        &base,
-        "/users/retrieve",
-        &key,
-        Some(&json!({"email": user(1)["email"]})),
-    )
-    .await;
+    let (status, body) = retrieve(&base, &key, 1).await;
     assert_eq!(status, 200, "{body}");
 }
 
@@ -215,7 +200,7 @@ async fn a_database_outage_is_503_and_the_server_recovers_by_itself() {
 #[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
 async fn a_statement_past_its_timeout_is_503_and_writes_nothing() {
     use sqlx::Connection;
-    let url = database_url();
+    let url = postgres_test_url();
     let schema = fresh_schema(&url).await;
     let mut settings = PgSettings::default();
     settings.statement_timeout = Duration::from_millis(300);

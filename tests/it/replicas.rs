@@ -10,7 +10,7 @@ use fitmate_store::{AnyStore, NewProject, Store};
 use fitmate_transport::server::{App, Delivery, MailConfig, ServerConfig, serve};
 use serde_json::json;
 
-use crate::harness::{fresh_schema, test_store_in, user};
+use crate::harness::{canonical_user, fresh_schema, test_store_in, user};
 
 struct Replica {
     base: String,
@@ -55,11 +55,7 @@ fn delivered(replicas: &[&Replica]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
 async fn two_replicas_share_uniqueness_and_deliver_each_email_once() {
-    let url = std::env::var("FITMATE_TEST_DATABASE").unwrap_or_default();
-    assert!(
-        url.starts_with("postgres"),
-        "this test runs on PostgreSQL: set FITMATE_TEST_DATABASE=postgres://…"
-    );
+    let url = crate::harness::postgres_test_url();
     let schema = fresh_schema(&url).await;
     let first_store = test_store_in(&url, &schema).await;
     let second_store = test_store_in(&url, &schema).await;
@@ -148,11 +144,7 @@ async fn an_email_held_by_a_replica_that_died_is_sent_by_another_after_the_lease
     use fitmate_store::CLAIM_LEASE;
     use jiff::{SignedDuration, Timestamp};
 
-    let url = std::env::var("FITMATE_TEST_DATABASE").unwrap_or_default();
-    assert!(
-        url.starts_with("postgres"),
-        "this test runs on PostgreSQL: set FITMATE_TEST_DATABASE=postgres://…"
-    );
+    let url = crate::harness::postgres_test_url();
     let schema = fresh_schema(&url).await;
     let dead = test_store_in(&url, &schema).await;
     let alive = test_store_in(&url, &schema).await;
@@ -161,12 +153,9 @@ async fn an_email_held_by_a_replica_that_died_is_sent_by_another_after_the_lease
         .await
         .unwrap();
     for n in 0..3 {
-        let body = user(n).to_string();
-        let user = fitmate_model::v2023_10_04::CreateUserRequest::from_slice(body.as_bytes())
-            .unwrap()
-            .into_user()
+        dead.create_user(&project, &canonical_user(n))
+            .await
             .unwrap();
-        dead.create_user(&project, &user).await.unwrap();
     }
 
     // One replica claims all three and then dies without marking any of them.
@@ -203,12 +192,10 @@ async fn an_email_held_by_a_replica_that_died_is_sent_by_another_after_the_lease
 
     // A replica that stops gives back what it claimed and did not attempt: no lease to wait.
     let other = test_store_in(&url, &schema).await;
-    let body = user(3).to_string();
-    let fourth = fitmate_model::v2023_10_04::CreateUserRequest::from_slice(body.as_bytes())
-        .unwrap()
-        .into_user()
+    alive
+        .create_user(&project, &canonical_user(3))
+        .await
         .unwrap();
-    alive.create_user(&project, &fourth).await.unwrap();
     let stopping = alive.claim_due_emails(much_later, 10).await.unwrap();
     assert_eq!(stopping.len(), 1);
     assert!(

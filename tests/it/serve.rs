@@ -309,13 +309,8 @@ fn operator_commands_manage_projects_keys_and_suspensions() {
     let id = runtime.block_on(async {
         use fitmate_store::Store;
         let store = fitmate_store::SqliteStore::open(&db).await.unwrap();
-        let body = crate::harness::user(1).to_string();
-        let user = fitmate_model::v2023_10_04::CreateUserRequest::from_slice(body.as_bytes())
-            .unwrap()
-            .into_user()
-            .unwrap();
         let id = store
-            .create_user(&"acme".parse().unwrap(), &user)
+            .create_user(&"acme".parse().unwrap(), &crate::harness::canonical_user(1))
             .await
             .unwrap()
             .id;
@@ -571,11 +566,7 @@ fn serve_waits_for_an_unreachable_postgres() {
 #[test]
 #[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
 fn postgres_is_migrated_then_served_and_administered() {
-    let url = std::env::var("FITMATE_TEST_DATABASE").unwrap_or_default();
-    assert!(
-        url.starts_with("postgres"),
-        "this test runs on PostgreSQL: set FITMATE_TEST_DATABASE=postgres://…"
-    );
+    let url = crate::harness::postgres_test_url();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
