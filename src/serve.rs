@@ -5,7 +5,7 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use fitmate_model::ApiVersion;
-use fitmate_store::{AnyStore, NewProject, Store};
+use fitmate_store::{NewProject, Store, StoreError};
 use fitmate_transport::server::{
     App, Delivery, MailConfig, ServerConfig, check_mail, serve, shutdown_signal,
 };
@@ -128,15 +128,7 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
         }
     })?;
     if projects.is_empty() {
-        match &store {
-            AnyStore::Sqlite(_) => welcome_newcomer(&store, addr).await?,
-            // A shared production database: no key goes to a replica's stdout, and replicas
-            // starting together do not race to create the same project.
-            _ => tracing::warn!(
-                "the database holds no project yet: create one with `fitmate projects create` \
-                 and a key with `fitmate keys create`"
-            ),
-        }
+        welcome_newcomer(&store, addr).await?;
     }
     let mut config = ServerConfig::default();
     config.request_timeout = Duration::from_secs(args.request_timeout);
@@ -168,10 +160,15 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
 }
 
 /// On an empty database: a `sandbox` project and one key for it, printed once, so the
-/// first `fitmate serve` gives a working API.
+/// first `fitmate serve` gives a working API. Of replicas starting together on an empty
+/// PostgreSQL database, only the one that created the project prints a key.
 async fn welcome_newcomer(store: &impl Store, addr: SocketAddr) -> anyhow::Result<()> {
     let project = NewProject::new("sandbox".parse()?);
-    store.create_project(&project).await?;
+    match store.create_project(&project).await {
+        Ok(_) => {}
+        Err(StoreError::ProjectExists) => return Ok(()),
+        Err(error) => return Err(error.into()),
+    }
     let (key, _) = store.create_key(&project.id, ApiVersion::CURRENT).await?;
     println!(
         "Created project `sandbox` and an API key for it. The key is shown only this once:\n\n    \

@@ -561,11 +561,13 @@ fn serve_waits_for_an_unreachable_postgres() {
     );
 }
 
-/// On PostgreSQL, an operator migrates first, runs `serve --no-migrate`, and creates the
-/// project and key with the admin commands: no key is printed by the server itself.
+/// On PostgreSQL: `serve --no-migrate` on an unmigrated database says to migrate;
+/// `fitmate migrate` applies the schema; two replicas starting together on the empty
+/// database make one sandbox project and print one key between them; the admin commands
+/// and the API work on it.
 #[test]
 #[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
-fn postgres_is_migrated_then_served_and_administered() {
+fn postgres_is_migrated_then_served_by_two_replicas() {
     let url = crate::harness::postgres_test_url();
     let runtime = tokio::runtime::Builder::new_current_thread()
         .enable_all()
@@ -590,7 +592,13 @@ fn postgres_is_migrated_then_served_and_administered() {
     // Twice is harmless.
     assert!(fitmate(&db, &["migrate"]).status.success());
 
-    let served = Served::start_in(dir.path(), &db, &["--no-migrate"], false);
+    let (first, second) = std::thread::scope(|scope| {
+        let first = scope.spawn(|| Served::start_in(dir.path(), &db, &["--no-migrate"], false));
+        let second = scope.spawn(|| Served::start_in(dir.path(), &db, &["--no-migrate"], false));
+        (first.join().unwrap(), second.join().unwrap())
+    });
+    let projects = stdout(&fitmate(&db, &["projects", "list"]));
+    assert_eq!(projects.matches("sandbox").count(), 1, "{projects}");
     let created = fitmate(&db, &["projects", "create", "acme"]);
     assert!(created.status.success(), "{created:?}");
     let key = stdout(&fitmate(&db, &["keys", "create", "--project", "acme"]))
@@ -598,20 +606,41 @@ fn postgres_is_migrated_then_served_and_administered() {
         .to_owned();
     assert!(key.starts_with("fm_"), "{key}");
 
-    let (status, body) = call(&served.addr, "GET", "/readyz", "", &json!(null));
-    assert_eq!((status, body.as_str()), (200, r#"{"status":"ready"}"#));
+    for served in [&first, &second] {
+        let (status, body) = call(&served.addr, "GET", "/readyz", "", &json!(null));
+        assert_eq!((status, body.as_str()), (200, r#"{"status":"ready"}"#));
+    }
     let (status, body) = call(
-        &served.addr,
+        &first.addr,
         "POST",
         "/users/create",
         &key,
         &crate::harness::user(1),
     );
     assert_eq!(status, 200, "{body}");
+    let (status, body) = call(
+        &second.addr,
+        "POST",
+        "/users/create",
+        &key,
+        &crate::harness::user(1),
+    );
+    assert_eq!(status, 409, "{body}");
 
-    let (status, log, printed) = served.stop_reading_stdout();
+    let (first_status, first_log, first_printed) = first.stop_reading_stdout();
+    let (second_status, second_log, second_printed) = second.stop_reading_stdout();
     runtime.block_on(crate::harness::drop_database(&url, &name));
-    assert!(status.success(), "{log}");
-    assert!(log.contains("holds no project yet"), "{log}");
-    assert!(!printed.contains("fm_"), "serve printed a key: {printed}");
+    assert!(first_status.success(), "{first_log}");
+    assert!(second_status.success(), "{second_log}");
+    let printed = first_printed + &second_printed;
+    let keys: std::collections::BTreeSet<&str> = printed
+        .split_whitespace()
+        .filter(|w| w.starts_with("fm_"))
+        .map(|w| w.trim_end_matches('\''))
+        .collect();
+    assert_eq!(
+        keys.len(),
+        1,
+        "one replica prints the sandbox key: {printed}"
+    );
 }
