@@ -13,6 +13,7 @@ mod replicas;
 mod schemas;
 mod seeds;
 mod serve;
+mod vectors;
 mod webhook;
 
 use std::path::PathBuf;

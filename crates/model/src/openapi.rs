@@ -60,6 +60,7 @@ fn fitmate_errors(extra: &[(&str, &str)]) -> Map<String, Value> {
 }
 
 fn fitmate_operation(
+    operation_id: &str,
     summary: &str,
     description: &str,
     requests: [Value; 2],
@@ -70,6 +71,7 @@ fn fitmate_operation(
     responses.insert("200".to_owned(), answer(success, "Success."));
     json!({
         "post": {
+            "operationId": operation_id,
             "summary": summary,
             "description": description,
             "parameters": [{"$ref": "#/components/parameters/FitmateVersion"}],
@@ -91,7 +93,8 @@ pub fn openapi() -> Value {
     let mut g = settings.into_generator();
 
     let version = component::<ApiVersion>(&mut g);
-    let create = fitmate_operation(
+    let mut create = fitmate_operation(
+        "createUser",
         "Create a user",
         "Creates a user in the project of the API key. Creating a user also sends a welcome email with a single-use magic link unless the project turned it off.",
         [
@@ -104,7 +107,21 @@ pub fn openapi() -> Value {
             "Email already exists, or Phone number already exists.",
         )],
     );
+    // What a client does next with a created user: read it back, change its profile.
+    create["post"]["responses"]["200"]["links"] = json!({
+        "RetrieveCreatedUser": {
+            "operationId": "retrieveUser",
+            "requestBody": {"email": "$response.body#/email"},
+            "description": "The user just created, read back by its email.",
+        },
+        "UpdateCreatedUserProfile": {
+            "operationId": "updateUserProfile",
+            "parameters": {"userId": "$response.body#/identifier"},
+            "description": "The user just created, by its identifier.",
+        },
+    });
     let update = fitmate_operation(
+        "updateUser",
         "Update a user",
         "Changes the fields given of the user with this email; metadata, when given, replaces the stored object whole. In 2023-10-04 only glp1drugs, diabetes, doctorFullname, medicalClearanceDescription and metadata may change. A project with a validation webhook has it approve the update first.",
         [
@@ -123,6 +140,7 @@ pub fn openapi() -> Value {
     );
     let retrieve_request = component::<common::RetrieveUserRequest>(&mut g);
     let retrieve = fitmate_operation(
+        "retrieveUser",
         "Retrieve a user",
         "The user with this email, rendered in the version in use.",
         [retrieve_request.clone(), retrieve_request],
@@ -157,6 +175,7 @@ pub fn openapi() -> Value {
     );
     let patch = json!({
         "patch": {
+            "operationId": "updateUserProfile",
             "summary": "Update a user's profile",
             "description": "Changes only the fields given. The project's validation webhook, if any, approves the update first (validateUserUpdated). secureMetadata is stored but never returned.",
             "parameters": [
@@ -173,12 +192,17 @@ pub fn openapi() -> Value {
 
     let redeem = json!({
         "post": {
+            "operationId": "redeemMagicLink",
             "summary": "Redeem a magic link",
             "description": "Exchanges the single-use token of a welcome email's magic link for the user's identifier. Needs no API key.",
             "security": [],
             "requestBody": {"required": true, "content": {"application/json": {"schema": {
                 "type": "object",
-                "properties": {"token": {"type": "string", "minLength": 1}},
+                "properties": {"token": {
+                    "type": "string",
+                    "pattern": "^[A-Za-z0-9_-]{43}$",
+                    "description": "The token of the magic link: 43 characters of A-Z, a-z, 0-9, - and _.",
+                }},
                 "required": ["token"],
                 "additionalProperties": false,
             }}}},
@@ -200,6 +224,7 @@ pub fn openapi() -> Value {
 
     let health = json!({
         "get": {
+            "operationId": "liveness",
             "summary": "Liveness",
             "security": [],
             "responses": {"200": json_body(json!({
@@ -211,6 +236,7 @@ pub fn openapi() -> Value {
     });
     let ready = json!({
         "get": {
+            "operationId": "readiness",
             "summary": "Readiness",
             "security": [],
             "responses": {
@@ -229,6 +255,7 @@ pub fn openapi() -> Value {
     });
     let document = json!({
         "get": {
+            "operationId": "openApiDocument",
             "summary": "This OpenAPI document",
             "security": [],
             "responses": {"200": json_body(json!({"type": "object"}), "The OpenAPI 3.1 document.")},
