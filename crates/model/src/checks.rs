@@ -120,7 +120,10 @@ pub(crate) fn pregnant_male(prefix: &str) -> Fault {
 /// The schema of "`field` is `male`, so `pregnant` is not true".
 pub(crate) fn schema_not_pregnant_if_male(field: &str) -> Value {
     json!({
-        "if": {"required": [field, "pregnant"], "properties": {field: {"const": "male"}}},
+        "if": {
+            "required": [field, "pregnant"],
+            "properties": {field: {"const": "male"}, "pregnant": true},
+        },
         "then": {"properties": {"pregnant": {"const": false}}},
     })
 }
@@ -128,12 +131,21 @@ pub(crate) fn schema_not_pregnant_if_male(field: &str) -> Value {
 /// The schema of "`sex` and `gender`, both given, agree".
 pub(crate) fn schema_sex_matches_gender() -> Value {
     json!({
-        "if": {"required": ["sex", "gender"]},
+        "if": {"required": ["sex", "gender"], "properties": {"sex": true, "gender": true}},
         "then": {"anyOf": [
             {"properties": {"sex": {"const": "male"}, "gender": {"const": "male"}}},
             {"properties": {"sex": {"const": "female"}, "gender": {"const": "female"}}},
         ]},
     })
+}
+
+/// The schema of "`a` or `b` is given". Each branch names its field among its properties
+/// too, so strict validators (ajv's strictRequired) see the required field defined.
+pub(crate) fn schema_either_given(a: &str, b: &str) -> Value {
+    json!({"anyOf": [
+        {"required": [a], "properties": {a: true}},
+        {"required": [b], "properties": {b: true}},
+    ]})
 }
 
 /// Appends rules to a schema's `allOf`.

@@ -137,6 +137,7 @@ impl JsonSchema for UpdateUserRequest {
         crate::wire::to_schema(json!({
             "type": "object",
             "properties": {"update": {
+                "type": "object",
                 "allOf": [update],
                 "minProperties": 1,
                 "description": "The fields to change; at least one.",

@@ -8,7 +8,6 @@ use fitmate_rules::{
 };
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
-use serde_json::json;
 use uuid::Uuid;
 
 use crate::canonical::{User as CanonicalUser, UserChanges};
@@ -76,8 +75,8 @@ request! {
     };
     schema = |s| {
         checks::all_of(s, [
-            json!({"anyOf": [{"required": ["sex"]}, {"required": ["gender"]}]}),
-            json!({"anyOf": [{"required": ["currentWeight"]}, {"required": ["weight"]}]}),
+            checks::schema_either_given("sex", "gender"),
+            checks::schema_either_given("currentWeight", "weight"),
             checks::schema_sex_matches_gender(),
             checks::schema_not_pregnant_if_male("sex"),
             checks::schema_not_pregnant_if_male("gender"),
