@@ -3,6 +3,7 @@
 # (release build, fresh SQLite file), timed with /usr/bin/time -v.
 #
 # Run: bash bench/import.sh [LINES...]        (default: 100000 200000)
+# The server runs without its per-key rate limit (--rate-limit 0): this measures throughput.
 # Prints, per size: lines, seconds, users/s and the importer's peak resident memory.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -13,7 +14,7 @@ trap 'kill "$server" 2>/dev/null || true; rm -rf "$work"' EXIT
 export FITMATE_DATABASE_URL="sqlite://$work/import.db"
 "$bin" projects create bench >/dev/null
 key=$("$bin" keys create --project bench)
-FITMATE_LOG=warn "$bin" serve --addr 127.0.0.1:18181 >/dev/null 2>"$work/serve.log" &
+FITMATE_LOG=warn "$bin" serve --addr 127.0.0.1:18181 --rate-limit 0 >/dev/null 2>"$work/serve.log" &
 server=$!
 sleep 1
 

@@ -238,7 +238,10 @@ fn main() {
             };
             let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
             addrs.push(listener.local_addr().unwrap());
-            let app = App::new(store, ServerConfig::default());
+            // Throughput with one key: no per-key rate limit.
+            let mut config = ServerConfig::default();
+            config.rate_limit = None;
+            let app = App::new(store, config);
             tokio::spawn(serve(listener, app, std::future::pending()));
         }
         let bare = TcpListener::bind("127.0.0.1:0").await.unwrap();

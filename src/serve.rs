@@ -7,7 +7,7 @@ use std::time::Duration;
 use fitmate_model::ApiVersion;
 use fitmate_store::{NewProject, Store, StoreError};
 use fitmate_transport::server::{
-    App, Delivery, MailConfig, ServerConfig, check_mail, serve, shutdown_signal,
+    App, Delivery, MailConfig, RateLimit, ServerConfig, check_mail, serve, shutdown_signal,
 };
 
 use crate::database::DatabaseArgs;
@@ -33,6 +33,13 @@ pub(crate) struct ServeArgs {
     /// at most this long. 0 checks the database on every request.
     #[arg(long, value_name = "SECS", env = "FITMATE_KEY_CACHE_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
     key_cache_secs: u64,
+    /// Requests per second each API key may keep up; past it, 429 with Retry-After.
+    /// 0 sets no limit. Each replica counts on its own.
+    #[arg(long, value_name = "N", env = "FITMATE_RATE_LIMIT", default_value_t = 200, value_parser = clap::value_parser!(u32).range(0..=1_000_000))]
+    rate_limit: u32,
+    /// Requests a key may send at once after a quiet spell (the bucket's size).
+    #[arg(long, value_name = "N", env = "FITMATE_RATE_LIMIT_BURST", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
+    rate_limit_burst: u32,
     /// Deliver welcome emails over SMTP: smtp://host:port (plain; add ?tls=required for
     /// STARTTLS) or smtps://host:port, with user:password@ if needed. Without it, emails
     /// are written as .eml files into --mail-dir.
@@ -133,6 +140,13 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
     let mut config = ServerConfig::default();
     config.request_timeout = Duration::from_secs(args.request_timeout);
     config.key_cache_ttl = Duration::from_secs(args.key_cache_secs);
+    config.rate_limit = match (
+        std::num::NonZeroU32::new(args.rate_limit),
+        std::num::NonZeroU32::new(args.rate_limit_burst),
+    ) {
+        (Some(per_second), Some(burst)) => Some(RateLimit { per_second, burst }),
+        _ => None,
+    };
     let link_base = args
         .magic_link_base
         .clone()

@@ -709,3 +709,96 @@ async fn request_ids_are_kept_when_well_formed_and_replaced_otherwise() {
         .unwrap();
     assert!(uuid::Uuid::parse_str(&id_of(&replaced)).is_ok());
 }
+
+/// A key past its rate gets 429 with Retry-After on both surfaces; another key of the same
+/// project is not held back; the key works again once the wait is over.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_past_its_rate_gets_429_with_retry_after() {
+    use std::num::NonZeroU32;
+    let mut config = fitmate_transport::server::ServerConfig::default();
+    config.rate_limit = Some(fitmate_transport::server::RateLimit {
+        per_second: NonZeroU32::new(1).unwrap(),
+        burst: NonZeroU32::new(3).unwrap(),
+    });
+    let server = TestServer::start_with(config).await;
+    let body = json!({"email": "nobody@clinic.example"});
+    for _ in 0..3 {
+        assert_eq!(server.post("/users/retrieve", &body).await.status, 404);
+    }
+    let client = reqwest::Client::new();
+    let limited = client
+        .post(format!("{}/users/retrieve", server.base))
+        .bearer_auth(&server.key)
+        .json(&body)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(limited.status(), 429);
+    let wait: u64 = limited.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
+    assert!((1..=2).contains(&wait), "Retry-After: {wait}");
+    let answer: Value = limited.json().await.unwrap();
+    assert!(
+        answer["message"]
+            .as_str()
+            .unwrap()
+            .starts_with("Too many requests for this API key"),
+        "{answer}"
+    );
+    let project = server
+        .patch_own(
+            "00000000-0000-4000-8000-000000000000",
+            &json!({"update": {"bio": "x"}}),
+        )
+        .await;
+    assert_eq!(project.status, 429);
+    assert_eq!(project.body["code"], "user/rate-limited");
+
+    // Another key of the same project has its own bucket.
+    let other = server.key_for("sandbox", ApiVersion::CURRENT).await;
+    let answer = server
+        .send(Method::POST, "/users/retrieve", Some(&other), None, &body)
+        .await;
+    assert_eq!(answer.status, 404);
+
+    tokio::time::sleep(std::time::Duration::from_secs(wait)).await;
+    assert_eq!(server.post("/users/retrieve", &body).await.status, 404);
+}
+
+/// A request head past 64 KiB, or with more than 100 header fields, is refused with 431
+/// before any handler runs, so a client cannot make the server hold large header blocks;
+/// one of 30 KiB is read as usual.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn oversized_header_blocks_get_431() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let server = TestServer::start().await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let padding = |kib: usize| format!("X-Padding: {}\r\n", "a".repeat(kib * 1024));
+    let many: String = (0..150).map(|n| format!("X-Field-{n}: {n}\r\n")).collect();
+    for (extra, status) in [(padding(30), "400"), (padding(70), "431"), (many, "431")] {
+        let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "POST /users/retrieve HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\
+             Authorization: Bearer {}\r\n{extra}\
+             Content-Type: application/json\r\nContent-Length: 2\r\n\r\n{{}}",
+            server.key
+        );
+        // The server may close before reading everything; the answer is what matters.
+        let _ = socket.write_all(head.as_bytes()).await;
+        let mut answer = Vec::new();
+        let _ = socket.read_to_end(&mut answer).await;
+        let answer = String::from_utf8_lossy(&answer);
+        // 400: the head was read and the body `{}` lacks an email.
+        assert!(
+            answer.starts_with(&format!("HTTP/1.1 {status}")),
+            "{}",
+            &answer[..answer.len().min(200)]
+        );
+    }
+    // A normal request still works.
+    let body = json!({"email": "nobody@clinic.example"});
+    assert_eq!(server.post("/users/retrieve", &body).await.status, 404);
+}

@@ -392,7 +392,8 @@ fn an_unsupported_database_url_is_a_clear_error() {
 fn acknowledged_creates_survive_a_kill_9() {
     let dir = tempfile::tempdir().unwrap();
     let db = format!("sqlite://{}", dir.path().join("fitmate.db").display());
-    let served = Served::start_in(dir.path(), &db, &[], true);
+    // As much load as one key can send: no rate limit.
+    let served = Served::start_in(dir.path(), &db, &["--rate-limit", "0"], true);
     let (addr, key) = (served.addr.clone(), served.key.clone());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)

@@ -31,6 +31,19 @@ fn answer(schema: Value, description: &str) -> Value {
     body
 }
 
+/// The 429 answer: an answer with `Retry-After` among its headers.
+fn rate_limited(schema: Value, description: &str) -> Value {
+    let mut body = answer(schema, description);
+    body["headers"]["Retry-After"] = json!({
+        "description": "Seconds to wait before the key's next request is accepted.",
+        "required": true,
+        "schema": {"type": "integer", "minimum": 1},
+    });
+    body
+}
+
+const RATE_LIMITED: &str = "The API key sent more requests than its rate allows (per key, per server replica); wait the seconds of `Retry-After`.";
+
 /// The responses every Fitmate endpoint may give besides its own.
 fn fitmate_errors(extra: &[(&str, &str)]) -> Map<String, Value> {
     let error = json!({"$ref": "#/components/schemas/error.ErrorBody"});
@@ -56,6 +69,7 @@ fn fitmate_errors(extra: &[(&str, &str)]) -> Map<String, Value> {
     for (status, description) in extra {
         add(status, description);
     }
+    responses.insert("429".to_owned(), rate_limited(error, RATE_LIMITED));
     responses
 }
 
@@ -165,6 +179,14 @@ pub fn openapi() -> Value {
     .into_iter()
     .map(|(status, description)| (status.to_owned(), answer(project_error.clone(), description)))
     .collect();
+    let mut project_errors = project_errors;
+    project_errors.insert(
+        "429".to_owned(),
+        rate_limited(
+            project_error.clone(),
+            &format!("`user/rate-limited`: {RATE_LIMITED}"),
+        ),
+    );
     let mut patch_responses = project_errors;
     patch_responses.insert(
         "200".to_owned(),

@@ -272,6 +272,10 @@ pub enum ErrorCode {
     /// 503: the validation webhook could not be asked, or its answer was not signed.
     #[serde(rename = "user/validation-unavailable")]
     ValidationUnavailable,
+    /// 429: the API key sent more requests than its rate allows; `Retry-After` says when
+    /// to try again.
+    #[serde(rename = "user/rate-limited")]
+    RateLimited,
     /// 500: something unexpected; `details` holds a request id to quote.
     #[serde(rename = "user/server-error")]
     ServerError,
@@ -293,6 +297,7 @@ impl ErrorCode {
             ErrorCode::UnsupportedMediaType => "user/unsupported-media-type",
             ErrorCode::ValidationFailed => "user/validation-failed",
             ErrorCode::ValidationUnavailable => "user/validation-unavailable",
+            ErrorCode::RateLimited => "user/rate-limited",
             ErrorCode::ServerError => "user/server-error",
         }
     }

@@ -72,6 +72,8 @@ pub enum ApiError {
     RouteNotFound,
     /// 405: the endpoint does not take this method.
     MethodNotAllowed,
+    /// 429: the key's rate is used up; retry after this long.
+    RateLimited(std::time::Duration),
     /// 503: the request took longer than the server allows.
     Timeout,
     /// 503: the database is unreachable or gave the request up; the log has the cause.
@@ -95,6 +97,18 @@ impl ApiError {
         ApiError::Internal
     }
 
+    /// The whole seconds a client told to wait `wait` should wait: at least 1.
+    pub(crate) fn retry_after_secs(wait: std::time::Duration) -> u64 {
+        (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
+    }
+
+    fn rate_limited(wait: std::time::Duration) -> String {
+        format!(
+            "Too many requests for this API key; retry after {} s",
+            Self::retry_after_secs(wait)
+        )
+    }
+
     /// The status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -110,6 +124,7 @@ impl ApiError {
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
+            ApiError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             ApiError::Timeout | ApiError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             ApiError::Internal => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -181,6 +196,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => ErrorBody::message(Self::UNSUPPORTED_MEDIA_TYPE),
             ApiError::RouteNotFound => ErrorBody::message(Self::ROUTE_NOT_FOUND),
             ApiError::MethodNotAllowed => ErrorBody::message(Self::METHOD_NOT_ALLOWED),
+            ApiError::RateLimited(wait) => ErrorBody::message(Self::rate_limited(wait)),
             ApiError::Timeout => ErrorBody::message(Self::TIMEOUT),
             ApiError::Unavailable => ErrorBody::message(Self::UNAVAILABLE),
             ApiError::Internal => ErrorBody::message(Self::INTERNAL),
@@ -229,6 +245,9 @@ impl ApiError {
             ),
             ApiError::MethodNotAllowed => {
                 Body::new(ErrorCode::MethodNotAllowed, Self::METHOD_NOT_ALLOWED)
+            }
+            ApiError::RateLimited(wait) => {
+                Body::new(ErrorCode::RateLimited, Self::rate_limited(wait))
             }
             ApiError::Timeout | ApiError::Unavailable | ApiError::Internal => Body::new(
                 ErrorCode::ServerError,

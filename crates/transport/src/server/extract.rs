@@ -59,6 +59,8 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
             .authenticate(app.store(), key)
             .await?
             .ok_or(ApiError::Unauthenticated)?;
+        app.take_request(&info.prefix)
+            .map_err(ApiError::RateLimited)?;
         let version = requested_version(&parts.headers)?.unwrap_or(info.version);
         if let Some(slot) = parts.extensions.get::<VersionSlot>() {
             let _ = slot.0.set(version);

@@ -118,6 +118,10 @@ fn finish(mut response: Response, asked: &Asked) -> Response {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("-");
         let status = error.status();
+        let retry_after = match &error {
+            ApiError::RateLimited(wait) => Some(ApiError::retry_after_secs(*wait)),
+            _ => None,
+        };
         let body = error.body(asked.surface, request_id);
         let mut rewritten = (status, body).into_response();
         std::mem::swap(rewritten.headers_mut(), response.headers_mut());
@@ -125,6 +129,11 @@ fn finish(mut response: Response, asked: &Asked) -> Response {
             .headers_mut()
             .insert(CONTENT_TYPE, HeaderValue::from_static("application/json"));
         rewritten.headers_mut().remove(CONTENT_LENGTH);
+        if let Some(secs) = retry_after {
+            rewritten
+                .headers_mut()
+                .insert(http::header::RETRY_AFTER, HeaderValue::from(secs));
+        }
         response = rewritten;
     }
     let version = asked.used.0.get().copied().unwrap_or(asked.version);

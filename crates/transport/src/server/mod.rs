@@ -67,6 +67,28 @@ pub struct ServerConfig {
     /// How long an accepted API key is remembered without asking the database again; a key
     /// revoked meanwhile keeps working at most this long. Zero asks every time.
     pub key_cache_ttl: Duration,
+    /// How many requests each API key may send; `None` sets no limit.
+    pub rate_limit: Option<RateLimit>,
+}
+
+/// A per-key rate: a token bucket refilled at `per_second` and holding at most `burst`.
+/// A request past it is answered 429 with `Retry-After`. Each replica counts on its own.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateLimit {
+    /// Requests per second a key may keep up.
+    pub per_second: std::num::NonZeroU32,
+    /// Requests a key may send at once after a quiet spell.
+    pub burst: std::num::NonZeroU32,
+}
+
+impl Default for RateLimit {
+    /// 200 requests a second with bursts of 400, per key.
+    fn default() -> Self {
+        RateLimit {
+            per_second: std::num::NonZeroU32::new(200).unwrap_or(std::num::NonZeroU32::MIN),
+            burst: std::num::NonZeroU32::new(400).unwrap_or(std::num::NonZeroU32::MIN),
+        }
+    }
 }
 
 impl Default for ServerConfig {
@@ -76,9 +98,13 @@ impl Default for ServerConfig {
             header_read_timeout: Duration::from_secs(30),
             mail: None,
             key_cache_ttl: Duration::from_secs(5),
+            rate_limit: Some(RateLimit::default()),
         }
     }
 }
+
+/// Token buckets per API key (by the key's prefix).
+type KeyLimiter = governor::DefaultKeyedRateLimiter<String>;
 
 /// The server's shared state: the store and the configuration.
 #[derive(Debug)]
@@ -95,6 +121,8 @@ struct Inner<S> {
     /// Wakes the email dispatcher when a user was created.
     mail_wake: Arc<tokio::sync::Notify>,
     keys: keys::KeyCache,
+    /// The per-key token buckets, when a rate limit is set.
+    limiter: Option<KeyLimiter>,
     openapi: axum::body::Bytes,
 }
 
@@ -125,6 +153,11 @@ impl<S: Store> App<S> {
                     .unwrap_or_default(),
                 mail_wake: Arc::new(tokio::sync::Notify::new()),
                 keys: keys::KeyCache::new(config.key_cache_ttl),
+                limiter: config.rate_limit.map(|rate| {
+                    governor::RateLimiter::keyed(
+                        governor::Quota::per_second(rate.per_second).allow_burst(rate.burst),
+                    )
+                }),
                 config,
                 openapi: openapi.into(),
             }),
@@ -134,6 +167,19 @@ impl<S: Store> App<S> {
     /// The store.
     pub fn store(&self) -> &S {
         &self.inner.store
+    }
+
+    /// Takes one request from the key's bucket: `Err` with how long to wait when it is empty.
+    pub(crate) fn take_request(&self, key_prefix: &str) -> Result<(), Duration> {
+        let Some(limiter) = &self.inner.limiter else {
+            return Ok(());
+        };
+        limiter
+            .check_key(&key_prefix.to_owned())
+            .map_err(|not_until| {
+                use governor::clock::Clock;
+                not_until.wait_time_from(governor::clock::DefaultClock::default().now())
+            })
     }
 
     /// The client that calls validation webhooks (redirects are not followed).
@@ -213,6 +259,8 @@ pub async fn serve<S: Store>(
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
         .header_read_timeout(config.header_read_timeout)
+        .max_buf_size(HEADER_LIMIT)
+        .max_headers(MAX_HEADERS)
         .keep_alive(true);
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
@@ -257,6 +305,14 @@ pub async fn serve<S: Store>(
     }
     Ok(())
 }
+
+/// The connection's read buffer, which bounds a request's line and headers: a head of up to
+/// this size is always read; hyper answers 431 and closes the connection once a head fills
+/// the buffer while still incomplete, which happens by twice this size at the latest.
+pub const HEADER_LIMIT: usize = 32 * 1024;
+
+/// The most header fields a request may carry (431 past it).
+const MAX_HEADERS: usize = 100;
 
 /// How long a stopping server waits for the welcome email being delivered.
 const MAIL_STOP_GRACE: Duration = Duration::from_secs(10);
