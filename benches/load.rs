@@ -197,8 +197,17 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
+    // One key for every replica, as a deployment would have.
+    let secrets = std::sync::Arc::new(
+        fitmate_store::SecretKeys::from_base64(
+            &fitmate_store::SecretKeys::generate().unwrap(),
+            &[],
+        )
+        .unwrap(),
+    );
     let (store, schema, fitmate_addrs, bare_addr) = server_rt.block_on(async {
         let open = |schema: Option<String>| {
+            let secrets = secrets.clone();
             let url = match &database {
                 Some(url) => url.clone(),
                 None => format!("sqlite://{}", dir.path().join("load.db").display()),
@@ -207,7 +216,9 @@ fn main() {
                 // The pool a replica gets by default (`--db-max-connections`).
                 let mut settings = PgSettings::default();
                 settings.schema = schema;
-                AnyStore::open(&url, &settings, true).await.unwrap()
+                AnyStore::open(&url, &settings, true, secrets.clone())
+                    .await
+                    .unwrap()
             }
         };
         let schema = match &database {

@@ -57,6 +57,9 @@ pub(crate) enum KeysCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Print a new random secret key for sealing secureMetadata (base64 of 32 bytes), for
+    /// FITMATE_SECRET_KEY or a key file. Touches no database.
+    Secret,
     /// Revoke a key, named by its prefix (its first 12 characters) or the whole key.
     Revoke {
         /// The key's prefix, as `keys list` shows it.
@@ -232,6 +235,7 @@ pub(crate) fn keys(command: KeysCommand) -> ExitCode {
                     .map_err(|e| not_found(e, &format!("no project {project}")))?;
                 println!("{}", key.expose());
             }
+            KeysCommand::Secret => println!("{}", fitmate_store::SecretKeys::generate()?),
             KeysCommand::List { database } => {
                 let store = database.open().await?;
                 println!(

@@ -236,7 +236,7 @@ pub(crate) async fn test_store(dir: &std::path::Path) -> AnyStore {
         }
         _ => {
             let url = format!("sqlite://{}", dir.join("fitmate.db").display());
-            AnyStore::open(&url, &PgSettings::default(), true)
+            AnyStore::open(&url, &PgSettings::default(), true, test_secrets())
                 .await
                 .unwrap()
         }
@@ -276,6 +276,13 @@ async fn admin(url: &str, sql: String) {
         .unwrap();
 }
 
+/// The key that seals secureMetadata in the tests: one fixed key, so stores opened on the
+/// same database (replicas, reopenings) read each other's rows.
+pub(crate) fn test_secrets() -> std::sync::Arc<fitmate_store::SecretKeys> {
+    const KEY: &str = "dGVzdHMgb25seTogbmV2ZXIgdXNlIHRoaXMga2V5ISE=";
+    std::sync::Arc::new(fitmate_store::SecretKeys::from_base64(KEY, &[]).unwrap())
+}
+
 /// A new, empty schema in the PostgreSQL database at `url`.
 pub(crate) async fn fresh_schema(url: &str) -> String {
     let schema = format!("t_{}", uuid::Uuid::new_v4().simple());
@@ -304,5 +311,7 @@ pub(crate) async fn drop_database(url: &str, name: &str) {
 pub(crate) async fn test_store_in(url: &str, schema: &str) -> AnyStore {
     let mut settings = PgSettings::default();
     settings.schema = Some(schema.to_owned());
-    AnyStore::open(url, &settings, true).await.unwrap()
+    AnyStore::open(url, &settings, true, test_secrets())
+        .await
+        .unwrap()
 }

@@ -70,7 +70,7 @@ async fn smtp_sink() -> (String, Arc<Mutex<Vec<Received>>>) {
 }
 
 /// The magic-link token in an email's text (quoted-printable soft breaks undone).
-fn token_in(email: &str, link_base: &str) -> String {
+pub(crate) fn token_in(email: &str, link_base: &str) -> String {
     let text = email
         .replace("=\r\n", "")
         .replace("=\n", "")

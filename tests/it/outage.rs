@@ -117,7 +117,9 @@ fn via(url: &str, addr: SocketAddr) -> String {
 /// A server on `url`'s `schema`, with `settings`, and a key of project `sandbox`.
 async fn server(url: &str, schema: &str, mut settings: PgSettings) -> (String, String) {
     settings.schema = Some(schema.to_owned());
-    let store = AnyStore::open(url, &settings, true).await.unwrap();
+    let store = AnyStore::open(url, &settings, true, crate::harness::test_secrets())
+        .await
+        .unwrap();
     store
         .create_project(&NewProject::new("sandbox".parse().unwrap()))
         .await

@@ -17,6 +17,18 @@ fn fitmate(db: &str, args: &[&str]) -> Output {
         .unwrap()
 }
 
+/// The secret key the PostgreSQL tests give the binary.
+const TEST_SECRET_KEY: &str = "dGVzdHMgb25seTogbmV2ZXIgdXNlIHRoaXMga2V5ISE=";
+
+/// The secret key the binary made beside the SQLite database `db` (a `sqlite://` URL).
+fn secrets_beside(db: &str) -> std::sync::Arc<fitmate_store::SecretKeys> {
+    let path =
+        std::path::Path::new(db.trim_start_matches("sqlite://")).with_file_name("secret.key");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let key = text.lines().find(|l| !l.starts_with('#')).unwrap();
+    std::sync::Arc::new(fitmate_store::SecretKeys::from_base64(key, &[]).unwrap())
+}
+
 fn stdout(output: &Output) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
@@ -42,6 +54,15 @@ impl Served {
             .current_dir(dir)
             .env("FITMATE_DATABASE_URL", db)
             .env("FITMATE_LOG", "debug")
+            // PostgreSQL has no default key file: every replica is given the same key.
+            .env(
+                "FITMATE_SECRET_KEY",
+                if db.starts_with("postgres") {
+                    TEST_SECRET_KEY
+                } else {
+                    ""
+                },
+            )
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -235,6 +256,43 @@ fn serve_prints_a_working_key_logs_no_personal_data_and_stops_gracefully() {
     ] {
         assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
     }
+
+    // At rest: the database holds neither the secureMetadata nor the magic-link token in
+    // clear; the key that seals the former sits beside it, readable by its owner only.
+    let data = dir.path().join("data");
+    let mut stored = std::fs::read(data.join("fitmate.db")).unwrap();
+    stored.extend(std::fs::read(data.join("fitmate.db-wal")).unwrap_or_default());
+    let holds = |needle: &str| stored.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(
+        holds("MRN-99817"),
+        "the check reads the database: metadata is stored in clear"
+    );
+    assert!(
+        !holds("078-05-1120"),
+        "secureMetadata is in the database in clear"
+    );
+    let emails: Vec<_> = std::fs::read_dir(dir.path().join("fitmate-data/mail"))
+        .unwrap()
+        .flatten()
+        .collect();
+    assert_eq!(emails.len(), 1, "one welcome email");
+    let email = std::fs::read_to_string(emails[0].path()).unwrap();
+    let token = crate::mail::token_in(&email, &format!("http://{addr}/auth/magic-link"));
+    assert!(
+        !holds(&token),
+        "the magic-link token is in the database in clear"
+    );
+    let key_file = data.join("secret.key");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        let mode = std::fs::metadata(&key_file).unwrap().permissions().mode();
+        assert_eq!(
+            mode & 0o077,
+            0,
+            "the key file is readable by others: {mode:o}"
+        );
+    }
 }
 
 #[test]
@@ -308,7 +366,9 @@ fn operator_commands_manage_projects_keys_and_suspensions() {
         .unwrap();
     let id = runtime.block_on(async {
         use fitmate_store::Store;
-        let store = fitmate_store::SqliteStore::open(&db).await.unwrap();
+        let store = fitmate_store::SqliteStore::open(&db, secrets_beside(&db))
+            .await
+            .unwrap();
         let id = store
             .create_user(&"acme".parse().unwrap(), &crate::harness::canonical_user(1))
             .await
@@ -449,7 +509,9 @@ fn acknowledged_creates_survive_a_kill_9() {
 
     runtime.block_on(async {
         use fitmate_store::Store;
-        let store = fitmate_store::SqliteStore::open(&db).await.unwrap();
+        let store = fitmate_store::SqliteStore::open(&db, secrets_beside(&db))
+            .await
+            .unwrap();
         let project = "sandbox".parse().unwrap();
         for (email, id) in &acknowledged {
             let email = fitmate_model::rules::Email::parse(email).unwrap();
@@ -535,6 +597,7 @@ fn serve_waits_for_an_unreachable_postgres() {
             "FITMATE_DATABASE_URL",
             "postgres://fitmate:s3cret@127.0.0.1:1/fitmate",
         )
+        .env("FITMATE_SECRET_KEY", TEST_SECRET_KEY)
         .env("FITMATE_LOG", "info")
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -582,6 +645,7 @@ fn postgres_is_migrated_then_served_by_two_replicas() {
         .args(["serve", "--addr", "127.0.0.1:0", "--no-migrate"])
         .current_dir(dir.path())
         .env("FITMATE_DATABASE_URL", &db)
+        .env("FITMATE_SECRET_KEY", TEST_SECRET_KEY)
         .output()
         .unwrap();
     let refused = String::from_utf8_lossy(&unmigrated.stderr).into_owned();
@@ -643,5 +707,38 @@ fn postgres_is_migrated_then_served_by_two_replicas() {
         keys.len(),
         1,
         "one replica prints the sandbox key: {printed}"
+    );
+}
+
+/// On PostgreSQL there is no key file to fall back on: `serve` without a secret key refuses
+/// to start and says how to give one; the operator commands need none.
+#[test]
+fn serve_on_postgres_needs_a_secret_key() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_fitmate"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env(
+            "FITMATE_DATABASE_URL",
+            "postgres://fitmate@127.0.0.1:1/fitmate",
+        )
+        .env_remove("FITMATE_SECRET_KEY")
+        .env_remove("FITMATE_SECRET_KEY_FILE")
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(
+        err.contains("FITMATE_SECRET_KEY") && err.contains("fitmate keys secret"),
+        "{err}"
+    );
+    let key = Command::new(env!("CARGO_BIN_EXE_fitmate"))
+        .args(["keys", "secret"])
+        .output()
+        .unwrap();
+    let key = String::from_utf8_lossy(&key.stdout).trim().to_owned();
+    assert!(
+        fitmate_store::SecretKeys::from_base64(&key, &[]).is_ok(),
+        "{key}"
     );
 }

@@ -49,11 +49,16 @@ impl Backend {
 impl AnyStore {
     /// Opens the database at `url`. SQLite is always migrated on open (it is one process's
     /// file); PostgreSQL is migrated when `migrate` says so.
-    pub async fn open(url: &str, pg: &PgSettings, migrate: bool) -> Result<Self, StoreError> {
+    pub async fn open(
+        url: &str,
+        pg: &PgSettings,
+        migrate: bool,
+        secrets: std::sync::Arc<crate::SecretKeys>,
+    ) -> Result<Self, StoreError> {
         match Backend::of(url)? {
-            Backend::Sqlite => Ok(AnyStore::Sqlite(SqliteStore::open(url).await?)),
+            Backend::Sqlite => Ok(AnyStore::Sqlite(SqliteStore::open(url, secrets).await?)),
             Backend::Postgres => {
-                let store = PgStore::connect(url, pg).await?;
+                let store = PgStore::connect(url, pg, secrets).await?;
                 if migrate {
                     store.migrate().await?;
                 }

@@ -7,6 +7,7 @@ mod keys;
 mod postgres;
 mod project;
 mod rows;
+mod sealing;
 mod sqlite;
 mod tokens;
 
@@ -23,6 +24,7 @@ pub use error::{Conflict, StoreError};
 pub use keys::{ApiKey, KEY_PREFIX_CHARS, KeyInfo};
 pub use postgres::{PgSettings, PgStore};
 pub use project::{InvalidProjectId, NewProject, Project, ProjectId};
+pub use sealing::{InvalidSecretKey, SecretKeys};
 pub use sqlite::{DEFAULT_DATABASE_URL, SqliteStore};
 pub use tokens::{magic_token_hash, new_magic_token};
 

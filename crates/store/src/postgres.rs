@@ -51,6 +51,7 @@ impl Default for PgSettings {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     pool: PgPool,
+    secrets: std::sync::Arc<crate::SecretKeys>,
 }
 
 const USER_BY_ID: &str = "SELECT * FROM users WHERE project_id = $1 AND id = $2";
@@ -59,7 +60,12 @@ const USER_BY_EMAIL: &str = "SELECT * FROM users WHERE project_id = $1 AND email
 impl PgStore {
     /// Connects to `url` (`postgres://user:password@host:port/database`), without
     /// migrating: see [`PgStore::migrate`].
-    pub async fn connect(url: &str, settings: &PgSettings) -> Result<Self, StoreError> {
+    /// `secrets` seal `secureMetadata`; every replica needs the same current key.
+    pub async fn connect(
+        url: &str,
+        settings: &PgSettings,
+        secrets: std::sync::Arc<crate::SecretKeys>,
+    ) -> Result<Self, StoreError> {
         let timeout_ms = settings.statement_timeout.as_millis().to_string();
         let options = PgConnectOptions::from_str(url)
             .map_err(|e| StoreError::BadUrl {
@@ -76,7 +82,7 @@ impl PgStore {
             .acquire_timeout(settings.acquire_timeout)
             .connect_with(options)
             .await?;
-        Ok(PgStore { pool })
+        Ok(PgStore { pool, secrets })
     }
 
     /// Applies the migrations the database lacks. Safe to run from several replicas at once:
@@ -105,7 +111,7 @@ impl PgStore {
             .fetch_optional(&self.pool)
             .await?
             .as_ref()
-            .map(user_of)
+            .map(|row| user_of(row, &self.secrets))
             .transpose()
     }
 }
@@ -294,8 +300,8 @@ impl Store for PgStore {
         project: &ProjectId,
         user: &User,
     ) -> Result<StoredUser, StoreError> {
-        let keys = UserKeys::of(user)?;
         let id = Uuid::new_v4();
+        let keys = UserKeys::of(user, &id.to_string(), &self.secrets)?;
         let now = millis(Timestamp::now());
         // One statement, so one round trip and one implicit transaction: the user and,
         // when the project sends one, its welcome email are written together or not at all.
@@ -358,7 +364,7 @@ impl Store for PgStore {
         current: &StoredUser,
         next: &User,
     ) -> Result<StoredUser, StoreError> {
-        let keys = UserKeys::of(next)?;
+        let keys = UserKeys::of(next, &current.id.to_string(), &self.secrets)?;
         let mut conn = self.pool.acquire().await?;
         let updated = sqlx::query(
             "UPDATE users SET phone_key = $1, username = $2, document = $3, secure_metadata = $4,
@@ -497,7 +503,7 @@ impl Store for PgStore {
             let attempts: i64 = row.try_get("attempts")?;
             claimed.push(PendingEmail {
                 id: row.try_get("outbox_id")?,
-                user: user_of(&user_row)?,
+                user: user_of(&user_row, &self.secrets)?,
                 project: project
                     .parse()
                     .map_err(|e| StoreError::corrupt("outbox", e))?,

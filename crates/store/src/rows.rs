@@ -4,7 +4,7 @@
 use fitmate_model::User;
 use jiff::Timestamp;
 
-use crate::StoreError;
+use crate::{SecretKeys, StoreError};
 
 pub(crate) fn millis(t: Timestamp) -> i64 {
     t.as_millisecond()
@@ -57,14 +57,18 @@ macro_rules! decoders {
             })
         }
 
-        pub(crate) fn user_of(row: &$row) -> Result<$crate::StoredUser, $crate::StoreError> {
+        pub(crate) fn user_of(
+            row: &$row,
+            secrets: &$crate::SecretKeys,
+        ) -> Result<$crate::StoredUser, $crate::StoreError> {
             let id: String = row.try_get("id")?;
             let document: &str = row.try_get("document")?;
-            let secure: &str = row.try_get("secure_metadata")?;
+            let secure = secrets.open(row.try_get("secure_metadata")?, &id)?;
             let mut user: fitmate_model::User = serde_json::from_str(document)
                 .map_err(|e| $crate::StoreError::corrupt_json("user", &e))?;
-            user.secure_metadata = serde_json::from_str::<fitmate_model::rules::Metadata>(secure)
-                .map_err(|e| $crate::StoreError::corrupt_json("user", &e))?;
+            user.secure_metadata =
+                serde_json::from_slice::<fitmate_model::rules::Metadata>(&secure)
+                    .map_err(|e| $crate::StoreError::corrupt_json("user", &e))?;
             Ok($crate::StoredUser {
                 id: id
                     .parse()
@@ -108,15 +112,17 @@ impl std::fmt::Debug for UserKeys {
 }
 
 impl UserKeys {
-    pub(crate) fn of(user: &User) -> Result<Self, StoreError> {
+    /// The columns of `user`, whose id is `id`; its `secureMetadata` sealed with `secrets`.
+    pub(crate) fn of(user: &User, id: &str, secrets: &SecretKeys) -> Result<Self, StoreError> {
+        let secure = serde_json::to_vec(&user.secure_metadata)
+            .map_err(|e| StoreError::corrupt_json("user", &e))?;
         Ok(UserKeys {
             email: user.email.normalized(),
             phone: user.phonenumber.normalized(),
             username: user.username.as_ref().map(|u| u.as_str().to_owned()),
             document: serde_json::to_string(user)
                 .map_err(|e| StoreError::corrupt_json("user", &e))?,
-            secure: serde_json::to_string(&user.secure_metadata)
-                .map_err(|e| StoreError::corrupt_json("user", &e))?,
+            secure: secrets.seal(&secure, id)?,
         })
     }
 }

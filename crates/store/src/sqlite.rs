@@ -48,12 +48,19 @@ pub struct SqliteStore {
     /// Checkpoints the write-ahead log (none for an in-memory database).
     checkpointer: Option<SqlitePool>,
     writes: mpsc::Sender<batch::Job>,
+    secrets: std::sync::Arc<crate::SecretKeys>,
 }
 
 impl SqliteStore {
     /// Opens (creating if missing, with its folder) the database at `url`, such as
     /// `sqlite://fitmate-data/fitmate.db`, and applies the migrations.
-    pub async fn open(url: &str) -> Result<Self, StoreError> {
+    ///
+    /// `secrets` seal `secureMetadata`: opening the database later needs the same key (or
+    /// it among the previous ones).
+    pub async fn open(
+        url: &str,
+        secrets: std::sync::Arc<crate::SecretKeys>,
+    ) -> Result<Self, StoreError> {
         let bad_url = |reason: String| StoreError::BadUrl {
             url: url.to_owned(),
             reason,
@@ -105,6 +112,7 @@ impl SqliteStore {
             reader,
             checkpointer,
             writes,
+            secrets,
         })
     }
 
@@ -120,7 +128,7 @@ impl SqliteStore {
         let job = batch::Job {
             id,
             project: project.clone(),
-            keys: UserKeys::of(user)?,
+            keys: UserKeys::of(user, &id.to_string(), &self.secrets)?,
             now: millis(Timestamp::now()),
             kind,
             done,
@@ -145,7 +153,7 @@ impl SqliteStore {
             .fetch_optional(&self.reader)
             .await?
             .as_ref()
-            .map(user_of)
+            .map(|row| user_of(row, &self.secrets))
             .transpose()
     }
 
@@ -489,7 +497,7 @@ impl Store for SqliteStore {
                 let attempts: i64 = row.try_get("attempts")?;
                 Ok(PendingEmail {
                     id: row.try_get("outbox_id")?,
-                    user: user_of(row)?,
+                    user: user_of(row, &self.secrets)?,
                     project: project
                         .parse()
                         .map_err(|e| StoreError::corrupt("outbox", e))?,

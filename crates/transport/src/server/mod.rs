@@ -2,10 +2,13 @@
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), Box<dyn std::error::Error>> {
-//! use fitmate_store::SqliteStore;
+//! use fitmate_store::{SecretKeys, SqliteStore};
 //! use fitmate_transport::server::{App, ServerConfig, serve, shutdown_signal};
 //!
-//! let store = SqliteStore::open("sqlite://fitmate-data/fitmate.db").await?;
+//! // The key that seals secureMetadata, base64 of 32 bytes, kept apart from the database.
+//! let key = std::env::var("FITMATE_SECRET_KEY")?;
+//! let secrets = std::sync::Arc::new(SecretKeys::from_base64(&key, &[])?);
+//! let store = SqliteStore::open("sqlite://fitmate-data/fitmate.db", secrets).await?;
 //! let listener = tokio::net::TcpListener::bind("127.0.0.1:8080").await?;
 //! serve(listener, App::new(store, ServerConfig::default()), shutdown_signal()).await?;
 //! # Ok(())
