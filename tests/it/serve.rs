@@ -447,7 +447,8 @@ fn an_unsupported_database_url_is_a_clear_error() {
 }
 
 /// Every create the server acknowledged is in the database after a kill -9 in the middle of
-/// a stream of concurrent creates.
+/// a stream of concurrent creates, and once the server is back every one of those users has
+/// had a welcome email (into the default mail drop under the working directory).
 #[test]
 fn acknowledged_creates_survive_a_kill_9() {
     let dir = tempfile::tempdir().unwrap();
@@ -522,7 +523,42 @@ fn acknowledged_creates_survive_a_kill_9() {
                 "an acknowledged create was lost"
             );
         }
+        store.close().await;
     });
+
+    let restarted = Served::start_in(dir.path(), &db, &[], false);
+    let drop = dir.path().join("fitmate-data/mail");
+    let recipients = || -> std::collections::HashSet<String> {
+        std::fs::read_dir(&drop)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter_map(|entry| std::fs::read_to_string(entry.path()).ok())
+            .filter_map(|email| {
+                let to = email.lines().find(|l| l.starts_with("To: "))?.to_owned();
+                let start = to.rfind('<')? + 1;
+                Some(to[start..to.rfind('>')?].to_owned())
+            })
+            .collect()
+    };
+    let started = std::time::Instant::now();
+    let mut missing = acknowledged.len();
+    while missing > 0 && started.elapsed() < Duration::from_secs(60) {
+        std::thread::sleep(Duration::from_millis(200));
+        let delivered = recipients();
+        missing = acknowledged
+            .iter()
+            .filter(|(email, _)| !delivered.contains(email))
+            .count();
+    }
+    let (status, log) = restarted.stop();
+    assert!(status.success(), "{log}");
+    assert_eq!(
+        missing,
+        0,
+        "{missing} of {} acknowledged users never got their welcome email",
+        acknowledged.len()
+    );
 }
 
 /// Welcome emails that could not be delivered before a kill -9 go out after the restart,
