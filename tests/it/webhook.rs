@@ -11,11 +11,11 @@ use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
 use crate::harness::{TestServer, user};
 
-const SECRET: &str = "whsec_test_3f9a";
+pub(crate) const SECRET: &str = "whsec_test_3f9a";
 
 /// How the receiver answers.
 #[derive(Clone, Copy)]
-enum Mode {
+pub(crate) enum Mode {
     Approve,
     Reject,
     Unsigned,
@@ -102,7 +102,8 @@ async fn setup(url: String) -> (TestServer, String, String) {
     (server, key, id)
 }
 
-async fn receiver(mode: Mode) -> MockServer {
+/// A receiver for project `clinic`, signing with [`SECRET`], answering as `mode` says.
+pub(crate) async fn receiver(mode: Mode) -> MockServer {
     let mock = MockServer::start().await;
     wiremock::Mock::given(wiremock::matchers::method("POST"))
         .respond_with(Receiver {

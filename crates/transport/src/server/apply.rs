@@ -43,7 +43,11 @@ pub(crate) async fn update_user<S: Store>(
         let next = current.user.with_changes(changes)?;
         if !approved {
             match webhook::ask(app.http(), project, current.id, changes).await {
-                None | Some(Verdict::Valid) => approved = true,
+                None => approved = true,
+                Some(Verdict::Valid) => {
+                    tracing::debug!("the validation webhook approved the update");
+                    approved = true;
+                }
                 Some(Verdict::Rejected(message)) => {
                     tracing::info!("the validation webhook rejected the update");
                     return Err(ApiError::WebhookRejected(message));
