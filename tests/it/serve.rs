@@ -306,6 +306,7 @@ fn serve_prints_a_working_key_logs_no_personal_data_and_stops_gracefully() {
         "078-05-1120",
         "kayaking",
         &key[3..],
+        &clinic_key[3..],
     ] {
         assert!(!log.contains(secret), "the log holds {secret:?}:\n{log}");
     }
