@@ -802,3 +802,43 @@ async fn oversized_header_blocks_get_431() {
     let body = json!({"email": "nobody@clinic.example"});
     assert_eq!(server.post("/users/retrieve", &body).await.status, 404);
 }
+
+/// A client that sends its headers too slowly, or sits idle on a connection, loses the
+/// connection once the header timeout has passed, so slow clients cannot hold connections.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn slow_or_idle_clients_lose_their_connection() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = fitmate_transport::server::ServerConfig::default();
+    config.header_read_timeout = std::time::Duration::from_millis(300);
+    let server = TestServer::start_with(config).await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+
+    let started = std::time::Instant::now();
+    // Half a request head, then nothing.
+    let mut slow = tokio::net::TcpStream::connect(&addr).await.unwrap();
+    slow.write_all(b"POST /users/retrieve HTTP/1.1\r\nHost: x\r\n")
+        .await
+        .unwrap();
+    // And a connection that never sends anything.
+    let mut idle = tokio::net::TcpStream::connect(&addr).await.unwrap();
+
+    for socket in [&mut slow, &mut idle] {
+        let mut rest = Vec::new();
+        let closed = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            socket.read_to_end(&mut rest),
+        )
+        .await;
+        assert!(closed.is_ok(), "the connection was still open after 5 s");
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(250),
+            "closed before the timeout"
+        );
+        // Nothing but possibly a 408 is sent.
+        let answer = String::from_utf8_lossy(&rest);
+        assert!(
+            answer.is_empty() || answer.starts_with("HTTP/1.1 408"),
+            "{answer}"
+        );
+    }
+}
