@@ -25,12 +25,8 @@ use hyper::body::Bytes;
 use hyper::{Request, Response};
 use tokio::net::{TcpListener, TcpStream};
 
-fn env_or(name: &str, default: u64) -> u64 {
-    std::env::var(name)
-        .ok()
-        .and_then(|v| v.parse().ok())
-        .unwrap_or(default)
-}
+mod support;
+use support::{env_or, percentile_ms};
 
 /// A server answering every request with a fixed JSON body, after reading the request body.
 async fn bare_endpoint(listener: TcpListener) {
@@ -73,11 +69,7 @@ struct Outcome {
 
 impl Outcome {
     fn percentile(&self, p: f64) -> f64 {
-        if self.latencies_us.is_empty() {
-            return f64::NAN;
-        }
-        let index = ((self.latencies_us.len() as f64 - 1.0) * p).round() as usize;
-        f64::from(self.latencies_us[index]) / 1000.0
+        percentile_ms(&self.latencies_us, p)
     }
 
     fn rate(&self) -> f64 {
