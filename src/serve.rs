@@ -29,6 +29,10 @@ pub(crate) struct ServeArgs {
     /// The longest a request may take before it is answered 503, in seconds.
     #[arg(long, value_name = "SECS", env = "FITMATE_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     request_timeout: u64,
+    /// How long a client may take to send a request's body, in seconds; past it, 408 and
+    /// the connection is closed.
+    #[arg(long, value_name = "SECS", env = "FITMATE_BODY_TIMEOUT", default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=600))]
+    body_timeout: u64,
     /// How long an accepted API key is remembered, in seconds; a revoked key keeps working
     /// at most this long. 0 checks the database on every request.
     #[arg(long, value_name = "SECS", env = "FITMATE_KEY_CACHE_SECS", default_value_t = 5, value_parser = clap::value_parser!(u64).range(0..=300))]
@@ -139,6 +143,7 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
     }
     let mut config = ServerConfig::default();
     config.request_timeout = Duration::from_secs(args.request_timeout);
+    config.body_read_timeout = Duration::from_secs(args.body_timeout);
     config.key_cache_ttl = Duration::from_secs(args.key_cache_secs);
     config.rate_limit = match (
         std::num::NonZeroU32::new(args.rate_limit),

@@ -803,6 +803,74 @@ async fn oversized_header_blocks_get_431() {
     assert_eq!(server.post("/users/retrieve", &body).await.status, 404);
 }
 
+/// A client that sends its body too slowly gets 408 and loses the connection once the body
+/// timeout has passed, on both surfaces, and the user it was sending is not created.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_body_sent_too_slowly_gets_408_and_the_connection_closes() {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let mut config = fitmate_transport::server::ServerConfig::default();
+    config.body_read_timeout = std::time::Duration::from_millis(300);
+    let server = TestServer::start_with(config).await;
+    let addr = server.base.trim_start_matches("http://").to_owned();
+    let body = serde_json::to_vec(&user(4080)).unwrap();
+    let someone = uuid::Uuid::new_v4();
+    for (method, path, code) in [
+        ("POST", "/users/create".to_owned(), None),
+        (
+            "PATCH",
+            format!("/sandbox/users/{someone}"),
+            Some("user/request-timeout"),
+        ),
+    ] {
+        let mut socket = tokio::net::TcpStream::connect(&addr).await.unwrap();
+        let head = format!(
+            "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {}\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\n\r\n",
+            server.key,
+            body.len()
+        );
+        socket.write_all(head.as_bytes()).await.unwrap();
+        // Half the body, then nothing: the rest never comes.
+        socket.write_all(&body[..body.len() / 2]).await.unwrap();
+        let started = std::time::Instant::now();
+        let mut answer = Vec::new();
+        let closed = tokio::time::timeout(
+            std::time::Duration::from_secs(5),
+            socket.read_to_end(&mut answer),
+        )
+        .await;
+        assert!(
+            closed.is_ok(),
+            "{path}: the connection was still open after 5 s"
+        );
+        assert!(
+            started.elapsed() >= std::time::Duration::from_millis(250),
+            "{path}: answered before the timeout"
+        );
+        let answer = String::from_utf8_lossy(&answer);
+        assert!(answer.starts_with("HTTP/1.1 408"), "{path}: {answer}");
+        assert!(
+            answer.to_ascii_lowercase().contains("connection: close"),
+            "{path}: {answer}"
+        );
+        let json = &answer[answer.find("\r\n\r\n").unwrap() + 4..];
+        let json: Value = serde_json::from_str(json).unwrap_or_default();
+        let message = json.get("message").or_else(|| json.get("error"));
+        assert!(
+            message
+                .and_then(Value::as_str)
+                .is_some_and(|m| m.contains("did not arrive")),
+            "{path}: {json}"
+        );
+        if let Some(code) = code {
+            assert_eq!(json["code"], code, "{path}");
+        }
+    }
+    // Nothing was created, and the server answers as usual.
+    let retrieve = json!({"email": user(4080)["email"]});
+    assert_eq!(server.post("/users/retrieve", &retrieve).await.status, 404);
+}
+
 /// A client that sends its headers too slowly, or sits idle on a connection, loses the
 /// connection once the header timeout has passed, so slow clients cannot hold connections.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

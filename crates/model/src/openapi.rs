@@ -42,6 +42,8 @@ fn rate_limited(schema: Value, description: &str) -> Value {
     body
 }
 
+const BODY_TIMEOUT: &str = "The body did not arrive within the server's body timeout (10 s by default); nothing was changed and the connection is closed. Send the request again.";
+
 const RATE_LIMITED: &str = "The API key sent more requests than its rate allows (per key, per server replica); wait the seconds of `Retry-After`.";
 
 /// The responses every Fitmate endpoint may give besides its own.
@@ -56,6 +58,7 @@ fn fitmate_errors(extra: &[(&str, &str)]) -> Map<String, Value> {
         "The body breaks a rule (every fault is listed in `errors`), is not JSON, or the Fitmate-Version is unknown (the message lists the supported versions).",
     );
     add("401", "No API key, or an unknown or revoked one.");
+    add("408", BODY_TIMEOUT);
     add("413", "The body is over 64 KiB.");
     add("415", "The body is not sent as application/json.");
     add(
@@ -170,6 +173,7 @@ pub fn openapi() -> Value {
         ("403", "`user/not-authorized`: the key belongs to another project."),
         ("404", "`user/not-found`: no such user in this project."),
         ("405", "`user/method-not-allowed`: this path takes PATCH only."),
+        ("408", "`user/request-timeout`: the body did not arrive within the server's body timeout (10 s by default); nothing was changed and the connection is closed. Send the request again."),
         ("409", "`user/username-taken`."),
         ("413", "`user/payload-too-large`: the body is over 64 KiB."),
         ("415", "`user/unsupported-media-type`: the body is not application/json."),
@@ -235,6 +239,7 @@ pub fn openapi() -> Value {
                     "required": ["identifier"],
                 }), "The token was valid: it is now used up."),
                 "400": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The body is not {\"token\": string}."),
+                "408": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), BODY_TIMEOUT),
                 "410": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The token was already used, or has expired."),
                 "413": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The body is over 64 KiB."),
                 "415": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The body is not sent as application/json."),

@@ -260,6 +260,10 @@ pub enum ErrorCode {
     /// 405: the path takes another method (this API has only `PATCH`).
     #[serde(rename = "user/method-not-allowed")]
     MethodNotAllowed,
+    /// 408: the body did not arrive in time; nothing was changed, and the connection is
+    /// closed. Send the request again.
+    #[serde(rename = "user/request-timeout")]
+    RequestTimeout,
     /// 413: the body is over 64 KiB.
     #[serde(rename = "user/payload-too-large")]
     PayloadTooLarge,
@@ -293,6 +297,7 @@ impl ErrorCode {
             ErrorCode::UsernameTaken => "user/username-taken",
             ErrorCode::UnsupportedVersion => "user/unsupported-version",
             ErrorCode::MethodNotAllowed => "user/method-not-allowed",
+            ErrorCode::RequestTimeout => "user/request-timeout",
             ErrorCode::PayloadTooLarge => "user/payload-too-large",
             ErrorCode::UnsupportedMediaType => "user/unsupported-media-type",
             ErrorCode::ValidationFailed => "user/validation-failed",

@@ -673,9 +673,14 @@ mod tests {
         let wal = path.with_extension("db-wal");
         let wal_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
 
-        let passive = checkpoint_once(&checkpointer, i64::MAX).await.expect("passive");
+        let passive = checkpoint_once(&checkpointer, i64::MAX)
+            .await
+            .expect("passive");
         assert!(passive.frames >= 300 && !passive.truncated, "{passive:?}");
-        assert!(wal_len() > 1_000_000, "a passive checkpoint leaves the file");
+        assert!(
+            wal_len() > 1_000_000,
+            "a passive checkpoint leaves the file"
+        );
 
         let truncate = checkpoint_once(&checkpointer, 100).await.expect("truncate");
         assert!(truncate.frames >= 300 && truncate.truncated, "{truncate:?}");
@@ -683,7 +688,10 @@ mod tests {
 
         reading.store(false, std::sync::atomic::Ordering::Relaxed);
         for reader in readers {
-            assert!(reader.await.expect("reader") > 0, "the readers were reading");
+            assert!(
+                reader.await.expect("reader") > 0,
+                "the readers were reading"
+            );
         }
         store.close().await;
         for suffix in ["", "-wal", "-shm"] {

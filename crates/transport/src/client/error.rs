@@ -33,10 +33,11 @@ pub enum Error {
     /// 400: the project's validation webhook rejected the update, with its message.
     #[error("the project's validation webhook rejected the update: {0}")]
     WebhookRejected(String),
-    /// 429 or 503 (after the retries): the server cannot take the request now.
+    /// 408, 429 or 502 to 504 (after the retries): the server cannot take the request now,
+    /// or did not receive its body in time.
     #[error("the server is unavailable{}", after(.retry_after))]
     Unavailable {
-        /// The status, 429, 502, 503 or 504.
+        /// The status, 408, 429, 502, 503 or 504.
         status: u16,
         /// How long the server asked to wait, if it said.
         retry_after: Option<Duration>,
@@ -96,7 +97,7 @@ impl Error {
     }
 
     /// Whether sending the same request later may succeed: the server was unavailable or
-    /// did not answer. A client error (4xx other than 429) never is.
+    /// did not answer. A client error (4xx other than 408 and 429) never is.
     pub fn is_retryable(&self) -> bool {
         match self {
             Error::Unavailable { .. } | Error::Transport(_) | Error::Unsettled(_) => true,

@@ -385,7 +385,7 @@ fn common_error(status: u16, headers: &HeaderMap, message: Option<String>) -> Er
         401 => Error::Unauthorized,
         403 => Error::Forbidden,
         404 => Error::NotFound,
-        429 | 502..=504 => Error::Unavailable {
+        408 | 429 | 502..=504 => Error::Unavailable {
             status,
             retry_after: retry_after(headers),
             request_id: request_id(headers),

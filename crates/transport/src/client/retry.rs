@@ -2,8 +2,9 @@
 
 use std::time::Duration;
 
-/// How requests are retried: exponential backoff with jitter for connection failures, 429
-/// and 502/503/504, honouring `Retry-After`; never another 4xx.
+/// How requests are retried: exponential backoff with jitter for connection failures, 408
+/// (the body arrived too slowly: nothing was changed), 429 and 502/503/504, honouring
+/// `Retry-After`; never another 4xx.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RetryPolicy {
     /// Attempts in all, the first included; 1 turns retries off.
@@ -55,7 +56,7 @@ impl Outcome {
     pub fn is_retryable(self) -> bool {
         match self {
             Outcome::ConnectFailed | Outcome::NoAnswer => true,
-            Outcome::Status { status, .. } => matches!(status, 429 | 502 | 503 | 504),
+            Outcome::Status { status, .. } => matches!(status, 408 | 429 | 502 | 503 | 504),
         }
     }
 }
@@ -115,6 +116,7 @@ mod tests {
         for outcome in [
             Outcome::ConnectFailed,
             Outcome::NoAnswer,
+            status(408),
             status(429),
             status(502),
             status(503),

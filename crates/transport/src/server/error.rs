@@ -64,6 +64,8 @@ pub enum ApiError {
     WebhookUnavailable,
     /// 410: the magic link was used already, has expired, or never existed.
     LinkGone,
+    /// 408: the body did not arrive within this long; the connection is closed.
+    BodyTimeout(std::time::Duration),
     /// 413: the body is over the limit.
     PayloadTooLarge,
     /// 415: the body is not JSON.
@@ -102,6 +104,13 @@ impl ApiError {
         (wait.as_secs() + u64::from(wait.subsec_nanos() > 0)).max(1)
     }
 
+    fn body_timeout(limit: std::time::Duration) -> String {
+        format!(
+            "The body did not arrive within {} s; nothing was changed. Send the request again",
+            Self::retry_after_secs(limit)
+        )
+    }
+
     fn rate_limited(wait: std::time::Duration) -> String {
         format!(
             "Too many requests for this API key; retry after {} s",
@@ -121,6 +130,7 @@ impl ApiError {
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::UserNotFound | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
             ApiError::Taken(_) => StatusCode::CONFLICT,
+            ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::MethodNotAllowed => StatusCode::METHOD_NOT_ALLOWED,
@@ -192,6 +202,7 @@ impl ApiError {
             ApiError::Taken(Conflict::Email) => ErrorBody::email_exists(),
             ApiError::Taken(Conflict::Phone) => ErrorBody::phone_exists(),
             ApiError::Taken(conflict) => ErrorBody::message(conflict.to_string()),
+            ApiError::BodyTimeout(limit) => ErrorBody::message(Self::body_timeout(limit)),
             ApiError::PayloadTooLarge => ErrorBody::message(Self::PAYLOAD_TOO_LARGE),
             ApiError::UnsupportedMediaType => ErrorBody::message(Self::UNSUPPORTED_MEDIA_TYPE),
             ApiError::RouteNotFound => ErrorBody::message(Self::ROUTE_NOT_FOUND),
@@ -236,6 +247,9 @@ impl ApiError {
             }
             ApiError::LinkGone => Body::new(ErrorCode::NotFound, Self::LINK_GONE),
             ApiError::Taken(_) => Body::new(ErrorCode::UsernameTaken, "Username already taken"),
+            ApiError::BodyTimeout(limit) => {
+                Body::new(ErrorCode::RequestTimeout, Self::body_timeout(limit))
+            }
             ApiError::PayloadTooLarge => {
                 Body::new(ErrorCode::PayloadTooLarge, Self::PAYLOAD_TOO_LARGE)
             }
@@ -292,6 +306,14 @@ impl IntoResponse for ApiError {
     /// The status alone, with the error in the extensions; `finish` writes the body.
     fn into_response(self) -> Response {
         let mut response = self.status().into_response();
+        if matches!(self, ApiError::BodyTimeout(_)) {
+            // The rest of the body may still come; the connection cannot carry another
+            // request after it.
+            response.headers_mut().insert(
+                http::header::CONNECTION,
+                http::HeaderValue::from_static("close"),
+            );
+        }
         response.extensions_mut().insert(self);
         response
     }

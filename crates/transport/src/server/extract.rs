@@ -91,14 +91,20 @@ fn is_json(headers: &HeaderMap) -> bool {
         })
 }
 
-impl<S: Send + Sync> FromRequest<S> for JsonBody {
+impl<S: Store> FromRequest<App<S>> for JsonBody {
     type Rejection = ApiError;
 
-    async fn from_request(request: Request, _: &S) -> Result<Self, ApiError> {
+    /// Reads the body within the server's body timeout, so a client sending it slowly
+    /// cannot hold a connection and a worker for the whole request timeout.
+    async fn from_request(request: Request, app: &App<S>) -> Result<Self, ApiError> {
         if !is_json(request.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        read_limited(request.into_body()).await.map(JsonBody)
+        let limit = app.inner.config.body_read_timeout;
+        match tokio::time::timeout(limit, read_limited(request.into_body())).await {
+            Ok(read) => read.map(JsonBody),
+            Err(_) => Err(ApiError::BodyTimeout(limit)),
+        }
     }
 }
 

@@ -64,6 +64,10 @@ pub struct ServerConfig {
     /// How long a client may take to send a request's headers (and an idle keep-alive
     /// connection may wait for the next request).
     pub header_read_timeout: Duration,
+    /// How long a client may take to send a request's body, counted from when the server
+    /// starts reading it. Past it the request is answered 408, nothing is changed, and the
+    /// connection is closed.
+    pub body_read_timeout: Duration,
     /// Welcome emails: how they are delivered. `None` runs no dispatcher; queued emails
     /// wait for a server that has one.
     pub mail: Option<MailConfig>,
@@ -99,6 +103,7 @@ impl Default for ServerConfig {
         ServerConfig {
             request_timeout: Duration::from_secs(30),
             header_read_timeout: Duration::from_secs(30),
+            body_read_timeout: Duration::from_secs(10),
             mail: None,
             key_cache_ttl: Duration::from_secs(5),
             rate_limit: Some(RateLimit::default()),
