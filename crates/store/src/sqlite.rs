@@ -99,9 +99,10 @@ impl SqliteStore {
         let checkpointer = if in_memory {
             None
         } else {
+            // Its busy timeout bounds how long a truncation may hold the writer back.
             let pool = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(options.clone())
+                .connect_with(options.clone().busy_timeout(TRUNCATE_WAIT))
                 .await?;
             tokio::spawn(checkpoints(pool.clone(), writer.clone()));
             Some(pool)
@@ -177,19 +178,47 @@ const CHECKPOINT_EVERY: Duration = Duration::from_millis(500);
 /// log's index).
 const WAL_TRUNCATE_FRAMES: i64 = 16_384;
 
+/// The longest a truncation waits for the readers still on the log. It holds the write lock
+/// while it waits, so this is also the longest it holds writes back.
+const TRUNCATE_WAIT: Duration = Duration::from_millis(200);
+
+/// After a truncation that had to give up (a reader stayed on the log), the next one is
+/// tried no sooner than this, so a long-lived reader cannot keep writes waiting.
+const TRUNCATE_BACKOFF: Duration = Duration::from_secs(10);
+
 /// Copies the write-ahead log into the database every [`CHECKPOINT_EVERY`], beside the
 /// writer rather than inside its commits, and truncates the log once it holds
 /// [`WAL_TRUNCATE_FRAMES`]. Ends when the store is closed.
 async fn checkpoints(checkpointer: SqlitePool, writer: SqlitePool) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut truncate_after = tokio::time::Instant::now();
     while !writer.is_closed() && !checkpointer.is_closed() {
         tick.tick().await;
-        if let Err(error) = checkpoint_once(&checkpointer, WAL_TRUNCATE_FRAMES).await {
-            if writer.is_closed() || checkpointer.is_closed() {
-                break;
+        let truncate_past = if tokio::time::Instant::now() >= truncate_after {
+            WAL_TRUNCATE_FRAMES
+        } else {
+            i64::MAX
+        };
+        match checkpoint_once(&checkpointer, truncate_past).await {
+            Ok(Checkpoint {
+                frames,
+                truncated: Some(false),
+                ..
+            }) => {
+                tracing::warn!(
+                    frames,
+                    "the write-ahead log could not be truncated: a reader stayed on it past {TRUNCATE_WAIT:?}; trying again in {TRUNCATE_BACKOFF:?}"
+                );
+                truncate_after = tokio::time::Instant::now() + TRUNCATE_BACKOFF;
             }
-            tracing::warn!(%error, "checkpoint of the write-ahead log failed");
+            Ok(_) => {}
+            Err(error) => {
+                if writer.is_closed() || checkpointer.is_closed() {
+                    break;
+                }
+                tracing::warn!(%error, "checkpoint of the write-ahead log failed");
+            }
         }
     }
     checkpointer.close().await;
@@ -200,14 +229,18 @@ async fn checkpoints(checkpointer: SqlitePool, writer: SqlitePool) {
 struct Checkpoint {
     /// Frames in the log when the round began.
     frames: i64,
-    /// Whether the log was truncated to nothing.
-    truncated: bool,
+    /// Frames of those already copied into the database after the `PASSIVE` step.
+    copied: i64,
+    /// `None` when no truncation was tried; else whether the log was truncated to nothing.
+    truncated: Option<bool>,
 }
 
-/// One round: a `PASSIVE` checkpoint (it never waits for, nor blocks, a reader or the
-/// writer); then, when the log holds `truncate_past` frames or more, a `TRUNCATE` one. That
-/// one waits (up to the busy timeout) for the writer's current batch and for the readers
-/// still on the log, which take milliseconds, then starts the log over from an empty file.
+/// One round: a `PASSIVE` checkpoint, which never waits for, nor blocks, a reader or the
+/// writer. Then, when the log holds `truncate_past` frames or more and all of them are in
+/// the database, a `TRUNCATE` one: it takes the write lock, waits for the readers still on
+/// the log (they take milliseconds; it gives up after [`TRUNCATE_WAIT`]), and starts the
+/// log over from an empty file. While a reader holds an old snapshot, frames stay uncopied
+/// and no truncation is tried at all.
 async fn checkpoint_once(
     checkpointer: &SqlitePool,
     truncate_past: i64,
@@ -217,22 +250,23 @@ async fn checkpoint_once(
         .fetch_one(checkpointer)
         .await?;
     let frames: i64 = passive.try_get(1)?;
-    let mut truncated = false;
-    if frames >= truncate_past {
+    let copied: i64 = passive.try_get(2)?;
+    let mut truncated = None;
+    if frames >= truncate_past && copied == frames {
         let truncate = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
             .fetch_one(checkpointer)
             .await?;
-        truncated = truncate.try_get::<i64, _>(0)? == 0;
-        if truncated {
+        let done = truncate.try_get::<i64, _>(0)? == 0;
+        if done {
             tracing::debug!(frames, "truncated the write-ahead log");
-        } else {
-            tracing::warn!(
-                frames,
-                "the write-ahead log could not be truncated (readers or the writer held it past the busy timeout); trying again at the next checkpoint"
-            );
         }
+        truncated = Some(done);
     }
-    Ok(Checkpoint { frames, truncated })
+    Ok(Checkpoint {
+        frames,
+        copied,
+        truncated,
+    })
 }
 
 crate::rows::decoders!(SqliteRow);
@@ -629,9 +663,11 @@ impl Store for SqliteStore {
 mod tests {
     use super::*;
 
-    /// Under reads that never pause, the log is still truncated once it is long enough.
+    /// A long log is truncated; a reader on an old snapshot stops it from being tried, and
+    /// one on the newest snapshot makes it give up after [`TRUNCATE_WAIT`] while writes
+    /// go on.
     #[tokio::test]
-    async fn a_long_log_is_truncated_while_readers_keep_reading() {
+    async fn a_long_log_is_truncated_and_readers_only_delay_it() {
         let path = std::env::temp_dir().join(format!("fitmate-wal-{}.db", Uuid::new_v4()));
         let url = format!("sqlite://{}", path.display());
         let secrets = crate::SecretKeys::from_base64(
@@ -643,56 +679,55 @@ mod tests {
             .await
             .expect("a fresh store");
         let checkpointer = store.checkpointer.clone().expect("a file store has one");
+        let wal = path.with_extension("db-wal");
+        let wal_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+        let insert =
+            || sqlx::query("INSERT INTO filler VALUES (randomblob(4000))").execute(&store.writer);
+        let read = "SELECT count(*) FROM filler";
         sqlx::query("CREATE TABLE filler (data BLOB)")
             .execute(&store.writer)
             .await
             .expect("create");
+
+        // A reader holding the snapshot from before the writes: nothing can be copied.
+        let mut old = store.reader.begin().await.expect("begin");
+        sqlx::query(read).execute(&mut *old).await.expect("read");
         for _ in 0..300 {
-            sqlx::query("INSERT INTO filler VALUES (randomblob(4000))")
-                .execute(&store.writer)
-                .await
-                .expect("insert");
+            insert().await.expect("insert");
         }
-        let reading = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(true));
-        let readers: Vec<_> = (0..3)
-            .map(|_| {
-                let (pool, reading) = (store.reader.clone(), reading.clone());
-                tokio::spawn(async move {
-                    let mut reads = 0u64;
-                    while reading.load(std::sync::atomic::Ordering::Relaxed) {
-                        sqlx::query("SELECT count(*) FROM filler")
-                            .execute(&pool)
-                            .await
-                            .expect("read");
-                        reads += 1;
-                    }
-                    reads
-                })
-            })
-            .collect();
-        let wal = path.with_extension("db-wal");
-        let wal_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
+        let round = checkpoint_once(&checkpointer, 100).await.expect("round");
+        assert!(round.frames >= 300, "{round:?}");
+        assert!(round.copied < round.frames, "{round:?}");
+        assert_eq!(round.truncated, None, "not tried while frames are uncopied");
+        assert!(wal_len() > 1_000_000, "the log stays");
 
-        let passive = checkpoint_once(&checkpointer, i64::MAX)
-            .await
-            .expect("passive");
-        assert!(passive.frames >= 300 && !passive.truncated, "{passive:?}");
+        // A reader on the newest snapshot, taken while the log is uncopied so that it
+        // reads from the log; then the old one goes. Everything can be copied now, but the
+        // truncation has to wait for the new reader, and gives up.
+        let mut new = store.reader.begin().await.expect("begin");
+        sqlx::query(read).execute(&mut *new).await.expect("read");
+        old.rollback().await.expect("end the old read");
+        let started = std::time::Instant::now();
+        let (round, written) = tokio::join!(checkpoint_once(&checkpointer, 100), async {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            insert().await
+        });
+        let round = round.expect("round");
+        assert_eq!(round.copied, round.frames, "{round:?}");
+        assert_eq!(round.truncated, Some(false), "{round:?}");
+        assert!(written.is_ok(), "a write during the wait went through");
         assert!(
-            wal_len() > 1_000_000,
-            "a passive checkpoint leaves the file"
+            started.elapsed() < Duration::from_secs(2),
+            "gave up within its wait: {:?}",
+            started.elapsed()
         );
+        new.rollback().await.expect("end the new read");
 
-        let truncate = checkpoint_once(&checkpointer, 100).await.expect("truncate");
-        assert!(truncate.frames >= 300 && truncate.truncated, "{truncate:?}");
-        assert_eq!(wal_len(), 0, "the log is truncated");
+        // No reader left on the log: it is truncated.
+        let round = checkpoint_once(&checkpointer, 100).await.expect("round");
+        assert_eq!(round.truncated, Some(true), "{round:?}");
+        assert_eq!(wal_len(), 0, "the log is empty");
 
-        reading.store(false, std::sync::atomic::Ordering::Relaxed);
-        for reader in readers {
-            assert!(
-                reader.await.expect("reader") > 0,
-                "the readers were reading"
-            );
-        }
         store.close().await;
         for suffix in ["", "-wal", "-shm"] {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
