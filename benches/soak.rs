@@ -21,12 +21,15 @@
 //! | 1/20 | update whose body is not JSON | 400 |
 //! | 1/20 | in turn: PATCH of an unknown user (404), a create that repeats a known email (409), a create sent as text/plain (415) | as said |
 //!
-//! For every minute after the warm-up it prints the answers, answers per second, p99 latency
-//! and the server's resident memory (VmRSS of /proc/PID/status). At the end: each kind's answers by status,
-//! memory after warm-up, at the end and the highest minute sample. It exits 1 when any answer had another
-//! status than expected, a request failed at the transport, the rate fell short by more than
-//! 5%, the server logged a panic, or memory at the end is more than 10% above memory after
-//! the warm-up.
+//! For every minute after the warm-up it prints the answers, answers per second, p99 latency,
+//! the server's resident memory (VmRSS of /proc/PID/status) and the largest size of the
+//! SQLite write-ahead log in that minute (sampled every second). At the end: each kind's
+//! answers by status, memory after warm-up, at the end and the highest minute sample, and
+//! the log's largest size over the whole run. It exits 1 when any answer had another status
+//! than expected, a request failed at the transport, the rate fell short by more than 5%,
+//! the server logged a panic, memory at the end is more than 10% above memory after the
+//! warm-up, or the log ever held more than [`WAL_LIMIT`] (twice the size past which the
+//! server truncates it).
 
 #![allow(clippy::unwrap_used, missing_docs)] // a bench binary: a failed unwrap is a failed run
 
@@ -42,6 +45,10 @@ mod support;
 use support::{env_or, percentile_ms};
 
 const BIN: &str = env!("CARGO_BIN_EXE_fitmate");
+/// The largest write-ahead log the run accepts: twice the 64 MiB past which the server
+/// truncates it.
+const WAL_LIMIT: u64 = 128 * 1024 * 1024;
+const MIB: f64 = 1024.0 * 1024.0;
 const KIND_NAMES: [&str; 10] = [
     "create",
     "update",
@@ -238,6 +245,7 @@ fn main() {
 
     let dir = tempfile::tempdir().unwrap();
     let database = format!("sqlite://{}", dir.path().join("soak.db").display());
+    let wal = dir.path().join("soak.db-wal");
     admin(&database, &["migrate"]);
     admin(&database, &["projects", "create", "sandbox"]);
     let key = admin(&database, &["keys", "create", "--project", "sandbox"]);
@@ -270,7 +278,7 @@ fn main() {
         .enable_all()
         .build()
         .unwrap();
-    let outcome = rt.block_on(run(base, key, pid, secs, warmup, rate));
+    let outcome = rt.block_on(run(base, key, pid, &wal, secs, warmup, rate));
     drop(server);
     let panicked = log_has_panic(&log_path);
     let failed = report(&outcome, secs, rate) | panicked;
@@ -297,11 +305,25 @@ struct Outcome {
     rss_after_warmup: u64,
     rss_end: u64,
     rss_peak: u64,
+    wal_peak: u64,
     measured_secs: f64,
     sent: u64,
 }
 
-async fn run(base: String, key: String, pid: u32, secs: u64, warmup: u64, rate: u64) -> Outcome {
+/// Size of a file in bytes, 0 when it does not exist (a truncated log may be removed).
+fn file_len(path: &Path) -> u64 {
+    std::fs::metadata(path).map_or(0, |m| m.len())
+}
+
+async fn run(
+    base: String,
+    key: String,
+    pid: u32,
+    wal: &Path,
+    secs: u64,
+    warmup: u64,
+    rate: u64,
+) -> Outcome {
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(256)
         .timeout(Duration::from_secs(30))
@@ -345,8 +367,8 @@ async fn run(base: String, key: String, pid: u32, secs: u64, warmup: u64, rate: 
         "{rate} requests/s for {warmup} s of warm-up, then {secs} s measured; server pid {pid}"
     );
     println!(
-        "{:>6} {:>9} {:>9} {:>9} {:>10}",
-        "minute", "requests", "req/s", "p99 ms", "RSS MiB"
+        "{:>6} {:>9} {:>9} {:>9} {:>10} {:>10}",
+        "minute", "requests", "req/s", "p99 ms", "RSS MiB", "WAL MiB"
     );
     let tally = Arc::new(Mutex::new(Tally::default()));
     let in_flight = Arc::new(tokio::sync::Semaphore::new(256));
@@ -360,9 +382,18 @@ async fn run(base: String, key: String, pid: u32, secs: u64, warmup: u64, rate: 
     let mut next_sample = warm_at + Duration::from_secs(60);
     let mut sent_measured = 0u64;
     let mut last_done = 0u64;
+    // The log's largest size: over the whole run, and in the minute being counted.
+    let (mut wal_peak, mut wal_minute) = (0u64, 0u64);
+    let mut next_wal_sample = started;
     while Instant::now() < end_at {
         ticker.tick().await;
         let now = Instant::now();
+        if now >= next_wal_sample {
+            let len = file_len(wal);
+            wal_peak = wal_peak.max(len);
+            wal_minute = wal_minute.max(len);
+            next_wal_sample += Duration::from_secs(1);
+        }
         if rss_after_warmup.is_none() && now >= warm_at {
             let rss = rss_kib(pid);
             rss_after_warmup = Some(rss);
@@ -382,13 +413,15 @@ async fn run(base: String, key: String, pid: u32, secs: u64, warmup: u64, rate: 
             t.latencies_us.clear();
             drop(t);
             println!(
-                "{:>6} {:>9} {:>9.0} {:>9.2} {:>10.1}",
+                "{:>6} {:>9} {:>9.0} {:>9.2} {:>10.1} {:>10.1}",
                 (now - warm_at).as_secs_f64().round() as u64 / 60,
                 requests,
                 requests as f64 / 60.0,
                 p99,
-                rss as f64 / 1024.0
+                rss as f64 / 1024.0,
+                wal_minute as f64 / MIB
             );
+            wal_minute = 0;
             next_sample += Duration::from_secs(60);
         }
         if rss_after_warmup.is_some() {
@@ -441,6 +474,7 @@ async fn run(base: String, key: String, pid: u32, secs: u64, warmup: u64, rate: 
         rss_after_warmup: rss_after_warmup.unwrap_or(rss_end),
         rss_end,
         rss_peak: rss_peak.max(rss_end),
+        wal_peak: wal_peak.max(file_len(wal)),
         measured_secs,
         sent: sent_measured,
     }
@@ -467,7 +501,16 @@ fn report(outcome: &Outcome, secs: u64, rate: u64) -> bool {
     println!(
         "RSS after warm-up {warm:.1} MiB, at the end {end:.1} MiB ({growth:+.1}%), peak {peak:.1} MiB"
     );
+    println!(
+        "write-ahead log: at most {:.1} MiB over the run (limit {:.0} MiB)",
+        outcome.wal_peak as f64 / MIB,
+        WAL_LIMIT as f64 / MIB
+    );
     let mut failed = false;
+    if outcome.wal_peak > WAL_LIMIT {
+        println!("FAIL: the write-ahead log grew past {WAL_LIMIT} bytes");
+        failed = true;
+    }
     if tally.unexpected > 0 {
         println!(
             "FAIL: {} answers had another status than expected",
