@@ -101,6 +101,14 @@ fn init_logs(format: LogFormat) {
 }
 
 pub(crate) fn run(args: ServeArgs) -> ExitCode {
+    if args.body_timeout >= args.request_timeout {
+        eprintln!(
+            "error: --body-timeout ({} s) must be shorter than --request-timeout ({} s): \
+             otherwise a body sent slowly gets 503 instead of 408",
+            args.body_timeout, args.request_timeout
+        );
+        return ExitCode::from(2);
+    }
     init_logs(args.log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -170,3 +170,31 @@ fn schemas_check_passes_on_the_shipped_folder_and_names_a_drifted_file() {
     );
     let _ = std::fs::remove_dir_all(&dir);
 }
+
+#[test]
+fn serve_refuses_a_body_timeout_not_shorter_than_the_request_timeout() {
+    let dir = tempfile::tempdir().unwrap();
+    let database = format!("sqlite://{}", dir.path().join("fitmate.db").display());
+    let out = fitmate(
+        &[
+            "serve",
+            "--database",
+            &database,
+            "--body-timeout",
+            "30",
+            "--request-timeout",
+            "30",
+        ],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(
+        stderr.contains("--body-timeout (30 s) must be shorter than --request-timeout (30 s)"),
+        "{stderr}"
+    );
+    assert!(
+        !dir.path().join("fitmate.db").exists(),
+        "refused before opening the database"
+    );
+}

@@ -35,7 +35,7 @@ pub enum Error {
     WebhookRejected(String),
     /// 408, 429 or 502 to 504 (after the retries): the server cannot take the request now,
     /// or did not receive its body in time.
-    #[error("the server is unavailable{}", after(.retry_after))]
+    #[error("{}{}", unavailable(*.status), after(.retry_after))]
     Unavailable {
         /// The status, 408, 429, 502, 503 or 504.
         status: u16,
@@ -68,6 +68,14 @@ fn message(report: &Report) -> String {
         .first_message()
         .unwrap_or("the payload is invalid")
         .to_owned()
+}
+
+fn unavailable(status: u16) -> &'static str {
+    match status {
+        408 => "the server did not receive the body in time",
+        429 => "the API key sent more requests than its rate allows",
+        _ => "the server is unavailable",
+    }
 }
 
 fn after(retry_after: &Option<Duration>) -> String {

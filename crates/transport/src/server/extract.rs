@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use fitmate_model::ApiVersion;
 use fitmate_store::{Project, ProjectId, Store};
-use http::header::{AUTHORIZATION, CONTENT_TYPE};
+use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderName};
 
@@ -100,22 +100,47 @@ impl<S: Store> FromRequest<App<S>> for JsonBody {
         if !is_json(request.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let limit = app.inner.config.body_read_timeout;
-        match tokio::time::timeout(limit, read_limited(request.into_body())).await {
-            Ok(read) => read.map(JsonBody),
-            Err(_) => Err(ApiError::BodyTimeout(limit)),
-        }
+        let declared_over = request
+            .headers()
+            .get(CONTENT_LENGTH)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
+            .is_some_and(|length| length > BODY_LIMIT as u64);
+        read_limited(
+            request.into_body(),
+            declared_over,
+            app.inner.config.body_read_timeout,
+        )
+        .await
+        .map(JsonBody)
     }
 }
 
-/// Reads a body of at most [`BODY_LIMIT`] bytes. A longer one is read to its end and thrown
-/// away before the 413 goes out (up to [`DRAIN_LIMIT`](super::DRAIN_LIMIT), which the limit layer enforces), so
-/// the client, still sending, receives the answer instead of a reset connection.
-async fn read_limited(mut body: axum::body::Body) -> Result<Bytes, ApiError> {
+/// Reads a body of at most [`BODY_LIMIT`] bytes within `timeout` (408 past it). A longer
+/// one (or one whose `Content-Length` says so: `declared_over`) is read to its end and
+/// thrown away before the 413 goes out (up to [`DRAIN_LIMIT`](super::DRAIN_LIMIT), which
+/// the limit layer enforces), so the client, still sending, receives the answer instead of
+/// a reset connection; if the timeout ends the draining, the answer is still 413, since
+/// sending the body again would not help.
+async fn read_limited(
+    mut body: axum::body::Body,
+    declared_over: bool,
+    timeout: std::time::Duration,
+) -> Result<Bytes, ApiError> {
     use http_body_util::BodyExt;
+    let deadline = tokio::time::Instant::now() + timeout;
     let mut kept = Vec::new();
-    let mut over = false;
-    while let Some(frame) = body.frame().await {
+    let mut over = declared_over;
+    loop {
+        let Ok(frame) = tokio::time::timeout_at(deadline, body.frame()).await else {
+            return Err(if over {
+                ApiError::PayloadTooLarge
+            } else {
+                ApiError::BodyTimeout(timeout)
+            });
+        };
+        let Some(frame) = frame else {
+            break;
+        };
         match frame {
             Ok(frame) => {
                 let Ok(data) = frame.into_data() else {
