@@ -173,7 +173,6 @@ pub fn openapi() -> Value {
         ("403", "`user/not-authorized`: the key belongs to another project."),
         ("404", "`user/not-found`: no such user in this project."),
         ("405", "`user/method-not-allowed`: this path takes PATCH only."),
-        ("408", "`user/request-timeout`: the body did not arrive within the server's body timeout (10 s by default); nothing was changed and the connection is closed. Send the request again."),
         ("409", "`user/username-taken`."),
         ("413", "`user/payload-too-large`: the body is over 64 KiB."),
         ("415", "`user/unsupported-media-type`: the body is not application/json."),
@@ -184,6 +183,13 @@ pub fn openapi() -> Value {
     .map(|(status, description)| (status.to_owned(), answer(project_error.clone(), description)))
     .collect();
     let mut project_errors = project_errors;
+    project_errors.insert(
+        "408".to_owned(),
+        answer(
+            project_error.clone(),
+            &format!("`user/request-timeout`: {BODY_TIMEOUT}"),
+        ),
+    );
     project_errors.insert(
         "429".to_owned(),
         rate_limited(

@@ -6,7 +6,7 @@ use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use fitmate_model::ApiVersion;
 use fitmate_store::{Project, ProjectId, Store};
-use http::header::{AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE};
+use http::header::{AUTHORIZATION, CONTENT_TYPE};
 use http::request::Parts;
 use http::{HeaderMap, HeaderName};
 
@@ -100,11 +100,8 @@ impl<S: Store> FromRequest<App<S>> for JsonBody {
         if !is_json(request.headers()) {
             return Err(ApiError::UnsupportedMediaType);
         }
-        let declared_over = request
-            .headers()
-            .get(CONTENT_LENGTH)
-            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok())
-            .is_some_and(|length| length > BODY_LIMIT as u64);
+        // The body's size hint is its Content-Length, when it has one.
+        let declared_over = http_body::Body::size_hint(request.body()).lower() > BODY_LIMIT as u64;
         read_limited(
             request.into_body(),
             declared_over,
