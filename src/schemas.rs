@@ -28,15 +28,15 @@ fn write_files(out: &Path) -> io::Result<ExitCode> {
     for file in &files {
         let path = out.join(&file.path);
         if let Some(parent) = path.parent() {
-            fs::create_dir_all(parent)?;
+            fs::create_dir_all(parent).map_err(|e| with_path(parent, e))?;
         }
         if fs::read_to_string(&path).ok().as_deref() != Some(file.contents.as_str()) {
-            fs::write(&path, &file.contents)?;
+            fs::write(&path, &file.contents).map_err(|e| with_path(&path, e))?;
             println!("wrote {}", path.display());
         }
     }
     for stale in stale_files(out, &files.iter().map(|f| f.path.clone()).collect())? {
-        fs::remove_file(out.join(&stale))?;
+        fs::remove_file(out.join(&stale)).map_err(|e| with_path(&out.join(&stale), e))?;
         println!("removed {}", out.join(&stale).display());
     }
     Ok(ExitCode::SUCCESS)
@@ -56,7 +56,7 @@ fn check_files(out: &Path) -> io::Result<ExitCode> {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
                 differing.push(format!("{} is missing", path.display()))
             }
-            Err(e) => return Err(io::Error::new(e.kind(), format!("{}: {e}", path.display()))),
+            Err(e) => return Err(with_path(&path, e)),
         }
     }
     for stale in stale_files(out, &files.iter().map(|f| f.path.clone()).collect())? {
@@ -79,30 +79,43 @@ fn check_files(out: &Path) -> io::Result<ExitCode> {
     Ok(ExitCode::from(1))
 }
 
-/// JSON files under `out` that no type generates, relative to `out`.
+/// Schema files (`*.schema.json`) in the folders the generator writes that no type
+/// generates, relative to `out`. Nothing else is looked at, so `--out` may point into a
+/// folder that holds other files: only a schema file a type no longer generates is stale.
 fn stale_files(out: &Path, generated: &BTreeSet<String>) -> io::Result<Vec<String>> {
+    let folders: BTreeSet<&str> = generated
+        .iter()
+        .map(|path| path.rsplit_once('/').map_or("", |(folder, _)| folder))
+        .collect();
     let mut stale = Vec::new();
-    let mut pending = vec![out.to_path_buf()];
-    while let Some(dir) = pending.pop() {
+    for folder in folders {
+        let dir = out.join(folder);
         let entries = match fs::read_dir(&dir) {
             Ok(entries) => entries,
             Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
-            Err(e) => return Err(e),
+            Err(e) => return Err(with_path(&dir, e)),
         };
         for entry in entries {
-            let path = entry?.path();
-            if path.is_dir() {
-                pending.push(path);
-            } else if path.extension().is_some_and(|e| e == "json")
-                && let Ok(relative) = path.strip_prefix(out)
+            let entry = entry.map_err(|e| with_path(&dir, e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let relative = if folder.is_empty() {
+                name.clone()
+            } else {
+                format!("{folder}/{name}")
+            };
+            if name.ends_with(".schema.json")
+                && entry.path().is_file()
+                && !generated.contains(&relative)
             {
-                let relative = relative.to_string_lossy().replace('\\', "/");
-                if !generated.contains(&relative) {
-                    stale.push(relative);
-                }
+                stale.push(relative);
             }
         }
     }
     stale.sort();
     Ok(stale)
+}
+
+/// An I/O error that names the path it happened on.
+fn with_path(path: &Path, error: io::Error) -> io::Error {
+    io::Error::new(error.kind(), format!("{}: {error}", path.display()))
 }

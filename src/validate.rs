@@ -105,59 +105,101 @@ fn read(file: &Path) -> io::Result<Vec<u8>> {
     Ok(bytes)
 }
 
-fn line_of(bytes: &[u8], offset: usize) -> usize {
-    1 + bytes[..offset.min(bytes.len())]
-        .iter()
-        .filter(|b| **b == b'\n')
-        .count()
+/// Line numbers of byte offsets, asked for in increasing order: each byte is counted once,
+/// so a large file is numbered in one pass.
+struct Lines<'a> {
+    bytes: &'a [u8],
+    offset: usize,
+    line: usize,
+}
+
+impl<'a> Lines<'a> {
+    fn new(bytes: &'a [u8]) -> Self {
+        Lines {
+            bytes,
+            offset: 0,
+            line: 1,
+        }
+    }
+
+    /// The 1-based line of `offset`, which is not before the last one asked for.
+    fn at(&mut self, offset: usize) -> usize {
+        let offset = offset.min(self.bytes.len()).max(self.offset);
+        self.line += self.bytes[self.offset..offset]
+            .iter()
+            .filter(|b| **b == b'\n')
+            .count();
+        self.offset = offset;
+        self.line
+    }
 }
 
 type Document<'a> = Result<&'a [u8], Report>;
 
 /// Splits a file into its documents, each with the line it starts on. A file is a stream
-/// of JSON values (one document, NDJSON, or pretty-printed documents one after the other);
-/// if it breaks off, a file whose first line is a whole document is NDJSON and read line by
-/// line, so one bad line does not hide the others; otherwise it is one malformed document.
+/// of JSON values: one document, NDJSON, or pretty-printed documents one after the other.
+/// Where a document is not valid JSON it is reported as such, and reading goes on at the
+/// next line that opens an object or array in its first column, so one broken document
+/// hides none of the others. A file with no document at all is reported too: the API
+/// rejects an empty body.
 fn documents(bytes: &[u8]) -> Vec<(usize, Document<'_>)> {
     let mut found = Vec::new();
-    let mut stream = serde_json::Deserializer::from_slice(bytes).into_iter::<IgnoredAny>();
+    let mut lines = Lines::new(bytes);
     let mut start = 0;
-    loop {
-        match stream.next() {
-            None => return found,
-            Some(Ok(_)) => {
-                let end = stream.byte_offset();
-                let first = start
-                    + bytes[start..end]
-                        .iter()
-                        .take_while(|b| b.is_ascii_whitespace())
-                        .count();
-                found.push((line_of(bytes, first), Ok(&bytes[first..end])));
-                start = end;
-            }
-            Some(Err(error)) => {
-                let first_line = bytes
-                    .split(|b| *b == b'\n')
-                    .find(|l| !l.iter().all(u8::is_ascii_whitespace));
-                let ndjson =
-                    first_line.is_some_and(|l| serde_json::from_slice::<IgnoredAny>(l).is_ok());
-                if ndjson {
-                    return by_lines(bytes);
+    'file: while start < bytes.len() {
+        let mut stream =
+            serde_json::Deserializer::from_slice(&bytes[start..]).into_iter::<IgnoredAny>();
+        let mut from = start;
+        loop {
+            let next = stream.next();
+            let first = from
+                + bytes[from..]
+                    .iter()
+                    .take_while(|b| b.is_ascii_whitespace())
+                    .count();
+            match next {
+                None => break 'file,
+                Some(Ok(_)) => {
+                    let end = start + stream.byte_offset();
+                    found.push((lines.at(first), Ok(&bytes[first..end])));
+                    from = end;
                 }
-                let fault = Fault::new("", Code::InvalidJson, malformed(&error));
-                return vec![(error.line().max(1), Err(fault.into()))];
+                Some(Err(error)) => {
+                    let resume = next_opening_line(bytes, first);
+                    // The document alone, read as the server would read it as a body, so the
+                    // position in the message counts from its own first line.
+                    let alone = serde_json::from_slice::<IgnoredAny>(&bytes[first..resume]);
+                    let error = alone.err().unwrap_or(error);
+                    let fault = Fault::new("", Code::InvalidJson, malformed(&error));
+                    found.push((lines.at(first), Err(fault.into())));
+                    start = resume;
+                    continue 'file;
+                }
             }
         }
     }
+    if found.is_empty() {
+        let fault = Fault::new(
+            "",
+            Code::InvalidJson,
+            "the file holds no JSON document (the API rejects an empty body)",
+        );
+        found.push((1, Err(fault.into())));
+    }
+    found
 }
 
-fn by_lines(bytes: &[u8]) -> Vec<(usize, Document<'_>)> {
-    bytes
-        .split(|b| *b == b'\n')
-        .enumerate()
-        .filter(|(_, line)| !line.iter().all(u8::is_ascii_whitespace))
-        .map(|(i, line)| (i + 1, Ok(line)))
-        .collect()
+/// The offset of the first line after the one holding `offset` that starts with `{` or
+/// `[`, or the end of the file.
+fn next_opening_line(bytes: &[u8], offset: usize) -> usize {
+    let mut at = offset;
+    while let Some(newline) = bytes[at..].iter().position(|b| *b == b'\n') {
+        at += newline + 1;
+        if matches!(bytes.get(at), Some(b'{' | b'[')) {
+            return at;
+        }
+    }
+    bytes.len()
 }
 
 fn print_text(results: &[Checked]) -> io::Result<()> {

@@ -109,6 +109,85 @@ fn validate_json_output_names_line_field_code_and_message() {
     assert_eq!(result["errors"][0]["code"], "coordinates_swapped");
 }
 
+/// Runs `validate --format json` on `input` (retrieve, 2023-10-04) and returns, per
+/// document, its line and its fault codes.
+fn validate_documents(input: &str) -> (Option<i32>, Vec<(u64, Vec<String>)>) {
+    let out = fitmate(
+        &[
+            "validate",
+            "--version",
+            "2023-10-04",
+            "--endpoint",
+            "retrieve",
+            "--format",
+            "json",
+            "-",
+        ],
+        Some(input),
+    );
+    let summary: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let documents = summary["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let codes = r["errors"].as_array().unwrap().iter();
+            let codes = codes.map(|e| e["code"].as_str().unwrap().to_owned());
+            (r["line"].as_u64().unwrap(), codes.collect())
+        })
+        .collect();
+    (out.status.code(), documents)
+}
+
+#[test]
+fn validate_reads_on_past_a_broken_document() {
+    let good = r#"{"email": "jane@doe.com"}"#;
+    let bad = r#"{"email": "jane@"}"#;
+    let ok = || Vec::<String>::new();
+    let codes = |c: &str| vec![c.to_owned()];
+
+    // NDJSON whose first line is not JSON: the lines after it are still checked.
+    let (code, docs) = validate_documents(&format!("garbage\n{bad}\n{good}\n"));
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        docs,
+        [
+            (1, codes("invalid_json")),
+            (2, codes("invalid_email")),
+            (3, ok())
+        ]
+    );
+
+    // Pretty-printed documents one after the other, the middle one broken.
+    let pretty = "{\n  \"email\": \"jane@doe.com\"\n}\n\
+                  {\n  \"email\": \"jane@doe.com\",\n}\n\
+                  {\n  \"email\": \"jane@\"\n}\n";
+    let (code, docs) = validate_documents(pretty);
+    assert_eq!(code, Some(1));
+    assert_eq!(
+        docs,
+        [
+            (1, ok()),
+            (4, codes("invalid_json")),
+            (7, codes("invalid_email"))
+        ]
+    );
+
+    // A one-line document, then a pretty-printed one cut off at the end of the file.
+    let (code, docs) = validate_documents(&format!("{good}\n{{\n  \"email\": \"jane@doe.com\""));
+    assert_eq!(code, Some(1));
+    assert_eq!(docs, [(1, ok()), (2, codes("invalid_json"))]);
+}
+
+#[test]
+fn validate_rejects_a_file_with_no_document() {
+    for input in ["", " \n\t\n"] {
+        let (code, docs) = validate_documents(input);
+        assert_eq!(code, Some(1), "{input:?}");
+        assert_eq!(docs, [(1, vec!["invalid_json".to_owned()])], "{input:?}");
+    }
+}
+
 #[test]
 fn validate_usage_and_io_errors_exit_2() {
     let out = fitmate(
@@ -169,6 +248,55 @@ fn schemas_check_passes_on_the_shipped_folder_and_names_a_drifted_file() {
         "only the drifted file is named: {stderr}"
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn schemas_out_removes_only_stale_schema_files_and_leaves_the_rest() {
+    let dir = tempfile::tempdir().unwrap();
+    let keep = [
+        "package.json",
+        "notes.schema.json.bak",
+        "sub/data.json",
+        "sub/other.schema.json",
+        "2023-10-04/notes.json",
+    ];
+    for path in keep {
+        let path = dir.path().join(path);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, "{}\n").unwrap();
+    }
+    let stale = dir
+        .path()
+        .join("2023-10-04/delete-user.request.schema.json");
+    std::fs::write(&stale, "{}\n").unwrap();
+
+    let out = fitmate(&["schemas", "--out", dir.path().to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+    assert!(
+        !stale.exists(),
+        "a schema file no type generates is removed"
+    );
+    for path in keep {
+        assert!(
+            dir.path().join(path).exists(),
+            "{path} is not the generator's"
+        );
+    }
+    let out = fitmate(
+        &["schemas", "--check", "--out", dir.path().to_str().unwrap()],
+        None,
+    );
+    assert_eq!(out.status.code(), Some(0), "{}", text(&out.stderr));
+}
+
+#[test]
+fn schemas_out_names_the_path_it_cannot_write() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    let out_dir = file.path().join("schemas");
+    let out = fitmate(&["schemas", "--out", out_dir.to_str().unwrap()], None);
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = text(&out.stderr);
+    assert!(stderr.contains(file.path().to_str().unwrap()), "{stderr}");
 }
 
 #[test]
