@@ -25,39 +25,32 @@ pub struct Coordinates {
 }
 
 impl Coordinates {
-    /// Checks a longitude and latitude.
+    /// Checks a longitude and latitude; when both are out of range, the error carries both
+    /// faults (see [`RuleError::and`]).
     pub fn new(longitude: f64, latitude: f64) -> Result<Self, RuleError> {
-        let lat_ok = (-90.0..=90.0).contains(&latitude);
-        let lon_ok = (-180.0..=180.0).contains(&longitude);
-        if !lat_ok {
-            let swapped =
-                (-90.0..=90.0).contains(&longitude) && (-180.0..=180.0).contains(&latitude);
-            if swapped {
-                return Err(RuleError::new(
-                    Code::CoordinatesSwapped,
-                    format!("{latitude} is out of range -90 to 90; longitude and latitude look swapped (send longitude {latitude} and latitude {longitude})"),
-                ).at("latitude"));
+        let lat_ok = LATITUDES.contains(&latitude);
+        let lon_ok = LONGITUDES.contains(&longitude);
+        if !lat_ok && LATITUDES.contains(&longitude) && LONGITUDES.contains(&latitude) {
+            return Err(RuleError::new(
+                Code::CoordinatesSwapped,
+                format!("{latitude} is out of range -90 to 90; longitude and latitude look swapped (send longitude {latitude} and latitude {longitude})"),
+            ).at("latitude"));
+        }
+        match (lon_ok, lat_ok) {
+            (true, true) => Ok(Coordinates {
+                longitude,
+                latitude,
+            }),
+            (false, true) => Err(longitude_out_of_range(longitude)),
+            (true, false) => Err(latitude_out_of_range(latitude)),
+            (false, false) => {
+                Err(longitude_out_of_range(longitude).and(latitude_out_of_range(latitude)))
             }
-            return Err(RuleError::new(
-                Code::InvalidCoordinates,
-                format!("{latitude} is out of range -90 to 90"),
-            )
-            .at("latitude"));
         }
-        if !lon_ok {
-            return Err(RuleError::new(
-                Code::InvalidCoordinates,
-                format!("{longitude} is out of range -180 to 180"),
-            )
-            .at("longitude"));
-        }
-        Ok(Coordinates {
-            longitude,
-            latitude,
-        })
     }
 
     /// Checks a JSON value: an object with exactly `longitude` and `latitude`, both numbers.
+    /// Every faulty member is reported, not only the first.
     pub fn from_value(value: &Value) -> Result<Self, RuleError> {
         let map = match value {
             Value::Object(map) => map,
@@ -84,9 +77,17 @@ impl Coordinates {
                 RuleError::new(Code::InvalidCoordinates, "must be a number of degrees").at(name),
             ),
         };
-        let longitude = number("longitude");
-        let latitude = number("latitude");
-        Coordinates::new(longitude?, latitude?)
+        match (number("longitude"), number("latitude")) {
+            (Ok(longitude), Ok(latitude)) => Coordinates::new(longitude, latitude),
+            (Err(lon), Err(lat)) => Err(lon.and(lat)),
+            (Err(lon), Ok(latitude)) if !LATITUDES.contains(&latitude) => {
+                Err(lon.and(latitude_out_of_range(latitude)))
+            }
+            (Ok(longitude), Err(lat)) if !LONGITUDES.contains(&longitude) => {
+                Err(longitude_out_of_range(longitude).and(lat))
+            }
+            (Err(only), _) | (_, Err(only)) => Err(only),
+        }
     }
 
     /// Degrees east.
@@ -97,6 +98,25 @@ impl Coordinates {
     pub fn latitude(self) -> f64 {
         self.latitude
     }
+}
+
+const LONGITUDES: std::ops::RangeInclusive<f64> = -180.0..=180.0;
+const LATITUDES: std::ops::RangeInclusive<f64> = -90.0..=90.0;
+
+fn longitude_out_of_range(longitude: f64) -> RuleError {
+    RuleError::new(
+        Code::InvalidCoordinates,
+        format!("{longitude} is out of range -180 to 180"),
+    )
+    .at("longitude")
+}
+
+fn latitude_out_of_range(latitude: f64) -> RuleError {
+    RuleError::new(
+        Code::InvalidCoordinates,
+        format!("{latitude} is out of range -90 to 90"),
+    )
+    .at("latitude")
 }
 
 impl FromWire for Coordinates {

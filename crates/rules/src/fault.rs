@@ -130,6 +130,8 @@ pub struct RuleError {
     detail: Cow<'static, str>,
     sentence: bool,
     at: Option<&'static str>,
+    /// A fault of another member of the same value (both members of a location out of range).
+    next: Option<Box<RuleError>>,
 }
 
 impl RuleError {
@@ -140,6 +142,7 @@ impl RuleError {
             detail: detail.into(),
             sentence: false,
             at: None,
+            next: None,
         }
     }
 
@@ -151,6 +154,7 @@ impl RuleError {
             detail: Cow::Borrowed(sentence),
             sentence: true,
             at: None,
+            next: None,
         }
     }
 
@@ -159,6 +163,33 @@ impl RuleError {
     pub fn at(mut self, member: &'static str) -> Self {
         self.at = Some(member);
         self
+    }
+
+    /// This fault and then `other`, a fault of another member of the same value: a report
+    /// lists both.
+    ///
+    /// ```
+    /// use fitmate_rules::{Code, Report, RuleError};
+    /// let both = RuleError::new(Code::InvalidCoordinates, "is out of range -180 to 180")
+    ///     .at("longitude")
+    ///     .and(RuleError::new(Code::InvalidCoordinates, "is out of range -90 to 90").at("latitude"));
+    /// let mut report = Report::new();
+    /// report.push_rule("location", &both);
+    /// let fields: Vec<_> = report.faults().iter().map(|f| f.field.as_str()).collect();
+    /// assert_eq!(fields, ["location.longitude", "location.latitude"]);
+    /// ```
+    #[must_use]
+    pub fn and(mut self, other: RuleError) -> Self {
+        self.next = Some(Box::new(match self.next.take() {
+            Some(next) => next.and(other),
+            None => other,
+        }));
+        self
+    }
+
+    /// The faults this one carries after itself (see [`RuleError::and`]).
+    pub fn others(&self) -> impl Iterator<Item = &RuleError> {
+        std::iter::successors(self.next.as_deref(), |e| e.next.as_deref())
     }
 
     /// A value of the wrong JSON type: `expected` says what belongs there.
@@ -275,9 +306,12 @@ impl Report {
         self.faults.push(fault);
     }
 
-    /// Adds the fault of the value held by `field`.
+    /// Adds the fault of the value held by `field`, and those it carries for other members.
     pub fn push_rule(&mut self, field: &str, error: &RuleError) {
         self.faults.push(Fault::from_rule(field, error));
+        for other in error.others() {
+            self.faults.push(Fault::from_rule(field, other));
+        }
     }
 
     /// True when no fault was found.

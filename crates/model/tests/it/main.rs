@@ -3,3 +3,4 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test
 
 mod agreement;
+mod reports;

@@ -342,7 +342,11 @@ fn coordinates() {
         json!({"longitude": 200, "latitude": 95}),
         json!({"longitude": 181, "latitude": 0}),
         json!({"longitude": 10}),
+        json!({}),
         json!({"longitude": "10", "latitude": 0}),
+        json!({"longitude": "x", "latitude": "y"}),
+        json!({"longitude": "x", "latitude": 100}),
+        json!({"longitude": 500, "latitude": null}),
         json!({"longitude": 10, "latitude": 0, "altitude": 5}),
         json!([34.05, -118.25]),
         json!(null),
@@ -351,12 +355,18 @@ fn coordinates() {
             .map(|c| format!("({}, {})", c.longitude(), c.latitude()));
         let shown = match result {
             Ok(ok) => format!("ok {ok}"),
-            Err(e) => format!(
-                "{}{}: {}",
-                e.code(),
-                e.member().map(|m| format!(" at {m}")).unwrap_or_default(),
-                e.message_for("location")
-            ),
+            Err(first) => std::iter::once(&first)
+                .chain(first.others())
+                .map(|e| {
+                    format!(
+                        "{}{}: {}",
+                        e.code(),
+                        e.member().map(|m| format!(" at {m}")).unwrap_or_default(),
+                        e.message_for("location")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" + "),
         };
         writeln!(out, "{value} => {shown}").unwrap();
     }
