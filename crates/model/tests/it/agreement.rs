@@ -203,25 +203,34 @@ fn v1_create() -> impl Strategy<Value = Map<String, Value>> {
 }
 
 fn v1_update() -> impl Strategy<Value = Map<String, Value>> {
-    (
-        email(),
+    let person = (
+        proptest::option::of(name()),
         proptest::option::of(name()),
         proptest::option::of(phone()),
         proptest::option::of(birth_date()),
+        proptest::option::of(prop_oneof![Just("male"), Just("female")]),
+    );
+    (
+        email(),
+        person,
         proptest::option::of(height()),
         proptest::option::of(pounds()),
         proptest::option::of(any::<bool>()),
         proptest::option::of(metadata()),
     )
-        .prop_map(|(e, f, p, d, h, w, preg, m)| {
+        .prop_map(|(e, (f, l, p, d, g), h, w, preg, m)| {
+            // Pregnant may be true unless this update says the user is male.
+            let preg = preg.map(|preg| preg && g != Some("male"));
             object(vec![
                 ("email", Some(e)),
                 ("firstname", f),
+                ("lastname", l),
                 ("phonenumber", p),
                 ("dateOfBirth", d),
+                ("gender", g.map(Value::from)),
                 ("height", h),
                 ("weight", w),
-                ("pregnant", preg.map(|_| Value::from(false))),
+                ("pregnant", preg.map(Value::from)),
                 ("metadata", m),
             ])
         })
@@ -256,13 +265,18 @@ fn v2_create() -> impl Strategy<Value = Map<String, Value>> {
         proptest::option::of(name()),
         proptest::option::of(metadata()),
     );
-    (person, sex, weight, care, extra).prop_map(
+    let diet = (
+        proptest::option::of(free_text()),
+        proptest::option::of(free_text()),
+    );
+    (person, sex, weight, care, extra, diet).prop_map(
         |(
             (e, f, l, p, d, h),
             (sex, gender),
             (current, old),
             (dia, glp, plan, start, clear),
             (preg, desc, desired, allergies, doctor, m),
+            (nutrition, religious),
         )| {
             let female = sex == Some("female") || (sex.is_none() && gender == Some("female"));
             object(vec![
@@ -285,6 +299,8 @@ fn v2_create() -> impl Strategy<Value = Map<String, Value>> {
                 ("weight", old),
                 ("desiredWeight", desired),
                 ("allergies", allergies),
+                ("nutritionPreferences", nutrition),
+                ("religiousDietaryRestrictions", religious),
                 ("doctorFullname", doctor),
                 ("metadata", m),
             ])
@@ -409,7 +425,11 @@ fn bad_values(field: &str) -> Vec<Value> {
         "diabetes" => vec![json!(4), json!(1.5), json!("2")],
         "paymentPlan" => vec![json!(3), json!("12")],
         "medicalClearance" => vec![json!("none"), json!("FULL")],
-        "medicalClearanceDescription" | "allergies" | "bio" => {
+        "medicalClearanceDescription"
+        | "allergies"
+        | "nutritionPreferences"
+        | "religiousDietaryRestrictions"
+        | "bio" => {
             vec![json!("x".repeat(1001)), json!("bell\u{7}")]
         }
         "metadata" | "secureMetadata" => vec![
@@ -555,4 +575,27 @@ fn rules_the_schema_cannot_state_are_rust_only_and_named() {
         codes,
         ["date_in_future", "metadata_too_large", "weight_mismatch"]
     );
+}
+
+#[test]
+fn a_project_patch_without_an_update_object_is_missing_data_on_both_sides() {
+    for body in [
+        json!({}),
+        json!({"update": {}}),
+        json!({"update": null}),
+        json!({"update": []}),
+        json!({"update": "name"}),
+        json!({"update": {"name": "Jane"}, "extra": 1}),
+    ] {
+        let report = projects::UpdateUserRequest::from_slice(body.to_string().as_bytes())
+            .expect_err(&body.to_string());
+        assert!(
+            !schema(PATCH.schema).is_valid(&body),
+            "schema accepts {body}"
+        );
+        let wrapper_fault = report.faults().iter().any(|f| {
+            f.field == "update" && f.code.as_str() == "missing_data" || f.field == "extra"
+        });
+        assert!(wrapper_fault, "{body}: {report}");
+    }
 }
