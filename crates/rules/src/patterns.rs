@@ -36,8 +36,10 @@ pub static NAME: LazyLock<String> = LazyLock::new(|| {
 /// carriage return. Length (at most 1000) is checked apart.
 pub const FREE_TEXT: &str = r"^[^\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f]*$";
 
-/// A calendar date `YYYY-MM-DD`; whether the day exists is checked apart.
-pub const DATE: &str = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$";
+/// A calendar date `YYYY-MM-DD` in the years 0001 to 9999 (ISO 8601's year 0000 is not a
+/// date every validator reads); whether the day exists is checked apart.
+pub const DATE: &str =
+    r"^(?:000[1-9]|00[1-9][0-9]|0[1-9][0-9]{2}|[1-9][0-9]{3})-[0-9]{2}-[0-9]{2}$";
 
 /// A date of birth `YYYY-MM-DD` from the year 1900 on.
 pub const BIRTH_DATE: &str = r"^(?:19|[2-9][0-9])[0-9]{2}-[0-9]{2}-[0-9]{2}$";
