@@ -36,8 +36,9 @@ fn write_files(out: &Path) -> io::Result<ExitCode> {
         }
     }
     for stale in stale_files(out, &files.iter().map(|f| f.path.clone()).collect())? {
-        fs::remove_file(out.join(&stale)).map_err(|e| with_path(&out.join(&stale), e))?;
-        println!("removed {}", out.join(&stale).display());
+        let path = out.join(stale);
+        fs::remove_file(&path).map_err(|e| with_path(&path, e))?;
+        println!("removed {}", path.display());
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -28,25 +28,20 @@ impl Coordinates {
     /// Checks a longitude and latitude; when both are out of range, the error carries both
     /// faults (see [`RuleError::and`]).
     pub fn new(longitude: f64, latitude: f64) -> Result<Self, RuleError> {
-        let lat_ok = LATITUDES.contains(&latitude);
-        let lon_ok = LONGITUDES.contains(&longitude);
-        if !lat_ok && LATITUDES.contains(&longitude) && LONGITUDES.contains(&latitude) {
+        if !LATITUDES.contains(&latitude)
+            && LATITUDES.contains(&longitude)
+            && LONGITUDES.contains(&latitude)
+        {
             return Err(RuleError::new(
                 Code::CoordinatesSwapped,
                 format!("{latitude} is out of range -90 to 90; longitude and latitude look swapped (send longitude {latitude} and latitude {longitude})"),
             ).at("latitude"));
         }
-        match (lon_ok, lat_ok) {
-            (true, true) => Ok(Coordinates {
-                longitude,
-                latitude,
-            }),
-            (false, true) => Err(longitude_out_of_range(longitude)),
-            (true, false) => Err(latitude_out_of_range(latitude)),
-            (false, false) => {
-                Err(longitude_out_of_range(longitude).and(latitude_out_of_range(latitude)))
-            }
-        }
+        let (longitude, latitude) = both(in_longitudes(longitude), in_latitudes(latitude))?;
+        Ok(Coordinates {
+            longitude,
+            latitude,
+        })
     }
 
     /// Checks a JSON value: an object with exactly `longitude` and `latitude`, both numbers.
@@ -79,14 +74,12 @@ impl Coordinates {
         };
         match (number("longitude"), number("latitude")) {
             (Ok(longitude), Ok(latitude)) => Coordinates::new(longitude, latitude),
-            (Err(lon), Err(lat)) => Err(lon.and(lat)),
-            (Err(lon), Ok(latitude)) if !LATITUDES.contains(&latitude) => {
-                Err(lon.and(latitude_out_of_range(latitude)))
-            }
-            (Ok(longitude), Err(lat)) if !LONGITUDES.contains(&longitude) => {
-                Err(longitude_out_of_range(longitude).and(lat))
-            }
-            (Err(only), _) | (_, Err(only)) => Err(only),
+            // A member that is no number: each member is reported for its own fault.
+            (longitude, latitude) => both(
+                longitude.and_then(in_longitudes),
+                latitude.and_then(in_latitudes),
+            )
+            .and_then(|(longitude, latitude)| Coordinates::new(longitude, latitude)),
         }
     }
 
@@ -103,20 +96,38 @@ impl Coordinates {
 const LONGITUDES: std::ops::RangeInclusive<f64> = -180.0..=180.0;
 const LATITUDES: std::ops::RangeInclusive<f64> = -90.0..=90.0;
 
-fn longitude_out_of_range(longitude: f64) -> RuleError {
-    RuleError::new(
+fn in_longitudes(longitude: f64) -> Result<f64, RuleError> {
+    if LONGITUDES.contains(&longitude) {
+        return Ok(longitude);
+    }
+    Err(RuleError::new(
         Code::InvalidCoordinates,
         format!("{longitude} is out of range -180 to 180"),
     )
-    .at("longitude")
+    .at("longitude"))
 }
 
-fn latitude_out_of_range(latitude: f64) -> RuleError {
-    RuleError::new(
+fn in_latitudes(latitude: f64) -> Result<f64, RuleError> {
+    if LATITUDES.contains(&latitude) {
+        return Ok(latitude);
+    }
+    Err(RuleError::new(
         Code::InvalidCoordinates,
         format!("{latitude} is out of range -90 to 90"),
     )
-    .at("latitude")
+    .at("latitude"))
+}
+
+/// Both members, or every fault among them.
+fn both(
+    longitude: Result<f64, RuleError>,
+    latitude: Result<f64, RuleError>,
+) -> Result<(f64, f64), RuleError> {
+    match (longitude, latitude) {
+        (Ok(longitude), Ok(latitude)) => Ok((longitude, latitude)),
+        (Err(longitude), Err(latitude)) => Err(longitude.and(latitude)),
+        (Err(only), Ok(_)) | (Ok(_), Err(only)) => Err(only),
+    }
 }
 
 impl FromWire for Coordinates {
