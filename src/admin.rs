@@ -26,9 +26,24 @@ pub(crate) enum ProjectsCommand {
         /// How long the webhook may take to answer, in milliseconds.
         #[arg(long, value_name = "MS", default_value_t = 5_000, value_parser = clap::value_parser!(u32).range(1..=60_000))]
         webhook_timeout_ms: u32,
+        /// The API version the webhook receives its `data` in (field names and values as
+        /// that version has them); the current version unless given.
+        #[arg(long, value_name = "VERSION", default_value_t = ApiVersion::CURRENT, value_parser = crate::parse_version)]
+        webhook_version: ApiVersion,
         /// Send no welcome email when a user is created.
         #[arg(long)]
         no_welcome_email: bool,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Change settings of a project; what is not given stays as it is.
+    Set {
+        /// The project's id.
+        #[arg(value_parser = parse_project)]
+        id: ProjectId,
+        /// The API version the webhook receives its `data` in from now on.
+        #[arg(long, value_name = "VERSION", value_parser = crate::parse_version)]
+        webhook_version: Option<ApiVersion>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -182,6 +197,7 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
                 validation_webhook,
                 webhook_secret,
                 webhook_timeout_ms,
+                webhook_version,
                 no_welcome_email,
                 database,
             } => {
@@ -191,6 +207,7 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
                     webhook_secret,
                     webhook_timeout_ms,
                     welcome_email: !no_welcome_email,
+                    webhook_version,
                     ..NewProject::new(id.clone())
                 };
                 match store.create_project(&project).await {
@@ -201,16 +218,40 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
                     Err(e) => return Err(e.into()),
                 }
             }
+            ProjectsCommand::Set {
+                id,
+                webhook_version,
+                database,
+            } => {
+                if webhook_version.is_none() {
+                    anyhow::bail!("nothing to change: give --webhook-version");
+                }
+                let store = database.open().await?;
+                let mut settings = store
+                    .project(&id)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no project with id {id}"))?
+                    .settings;
+                if let Some(version) = webhook_version {
+                    settings.webhook_version = version;
+                }
+                store.set_project_settings(&settings).await?;
+                println!("project {id}: webhook version {}", settings.webhook_version);
+            }
             ProjectsCommand::List { database } => {
                 let store = database.open().await?;
-                println!("{:<24} {:<25} {:<8} WEBHOOK", "ID", "CREATED", "WELCOME");
+                println!(
+                    "{:<24} {:<25} {:<8} {:<11} WEBHOOK",
+                    "ID", "CREATED", "WELCOME", "WEBHOOK-V"
+                );
                 for p in store.projects().await? {
                     let s = &p.settings;
                     println!(
-                        "{:<24} {:<25} {:<8} {}",
+                        "{:<24} {:<25} {:<8} {:<11} {}",
                         s.id,
                         p.created_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
                         if s.welcome_email { "on" } else { "off" },
+                        s.webhook_version,
                         s.validation_webhook.as_deref().unwrap_or("-"),
                     );
                 }

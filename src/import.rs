@@ -6,8 +6,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{Duration, Instant};
 
+use fitmate_model::ApiVersion;
 use fitmate_model::rules::{Fault, Report};
-use fitmate_model::{ApiVersion, v2023_08_01, v2023_10_04};
 use fitmate_transport::client::{Client, Environment, Error};
 use serde_json::json;
 use tokio::io::AsyncBufReadExt;
@@ -89,18 +89,12 @@ pub(crate) fn run(args: ImportArgs) -> ExitCode {
 
 /// Reads a line as a create body of `version`; creates it through `client`.
 async fn create(client: Client, version: ApiVersion, line: &str) -> Fate {
-    let result = match version {
-        ApiVersion::V2023_08_01 => {
-            match v2023_08_01::CreateUserRequest::from_slice(line.as_bytes()) {
-                Ok(request) => client.v2023_08_01().create_user(&request).await,
-                Err(report) => return Fate::Invalid(report.into_faults()),
-            }
-        }
-        _ => match v2023_10_04::CreateUserRequest::from_slice(line.as_bytes()) {
-            Ok(request) => client.v2023_10_04().create_user(&request).await,
-            Err(report) => return Fate::Invalid(report.into_faults()),
-        },
-    };
+    if let Err(report) = version.read_create(line.as_bytes()) {
+        return Fate::Invalid(report.into_faults());
+    }
+    // A body the version's reader accepted is JSON.
+    let body: serde_json::Value = serde_json::from_str(line).unwrap_or_default();
+    let result = client.in_version(version).create_user(&body).await;
     match result {
         Ok(_) => Fate::Created,
         Err(Error::EmailExists) => Fate::Existing,

@@ -8,7 +8,7 @@ mod schemas;
 mod serve;
 mod validate;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -65,11 +65,16 @@ enum Command {
         #[arg(required = true, value_name = "FILE")]
         files: Vec<PathBuf>,
     },
-    /// Write the JSON Schemas and the OpenAPI document, or check that they are current.
+    /// Write the JSON Schemas, the OpenAPI documents and docs/api-versions.md, or check that
+    /// they are current.
     Schemas {
-        /// The folder to write to (or compare with).
+        /// The folder to write the schemas to (or compare with).
         #[arg(long, default_value = "schemas")]
         out: PathBuf,
+        /// The folder to write the generated documentation (api-versions.md) to, or compare
+        /// with; `docs` unless `--out` names another folder than `schemas`.
+        #[arg(long, value_name = "DIR")]
+        docs: Option<PathBuf>,
         /// Write nothing; exit 1 naming every file that differs from what would be written.
         #[arg(long)]
         check: bool,
@@ -101,6 +106,10 @@ fn main() -> ExitCode {
             format,
             files,
         } => validate::run(api_version, endpoint, format, &files),
-        Command::Schemas { out, check } => schemas::run(&out, check),
+        Command::Schemas { out, docs, check } => {
+            let docs =
+                docs.or_else(|| (out == Path::new("schemas")).then(|| PathBuf::from("docs")));
+            schemas::run(&out, docs.as_deref(), check)
+        }
     }
 }

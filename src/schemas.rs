@@ -1,4 +1,5 @@
-//! `fitmate schemas`: write `schemas/`, or check it is what the types generate.
+//! `fitmate schemas`: write `schemas/` and `docs/api-versions.md`, or check they are what
+//! the types and the version chain generate.
 
 use std::collections::BTreeSet;
 use std::fs;
@@ -6,14 +7,34 @@ use std::io;
 use std::path::Path;
 use std::process::ExitCode;
 
-use fitmate_model::schema_files;
+use fitmate_model::{SchemaFile, schema_files, versions_markdown};
 
-pub(crate) fn run(out: &Path, check: bool) -> ExitCode {
-    let result = if check {
-        check_files(out)
-    } else {
-        write_files(out)
-    };
+/// The generated documentation: its files under the docs folder.
+pub(crate) fn doc_files() -> Vec<SchemaFile> {
+    vec![SchemaFile {
+        path: "api-versions.md".to_owned(),
+        contents: versions_markdown(),
+    }]
+}
+
+pub(crate) fn run(out: &Path, docs: Option<&Path>, check: bool) -> ExitCode {
+    let mut sets = vec![(out, schema_files())];
+    if let Some(docs) = docs {
+        sets.push((docs, doc_files()));
+    }
+    let mut result = Ok(ExitCode::SUCCESS);
+    for (folder, files) in sets {
+        let done = if check {
+            check_files(folder, files)
+        } else {
+            write_files(folder, files)
+        };
+        result = match (result, done) {
+            (Err(e), _) | (_, Err(e)) => Err(e),
+            (Ok(code), Ok(_)) if code != ExitCode::SUCCESS => Ok(code),
+            (Ok(_), Ok(code)) => Ok(code),
+        };
+    }
     match result {
         Ok(code) => code,
         Err(error) => {
@@ -23,8 +44,7 @@ pub(crate) fn run(out: &Path, check: bool) -> ExitCode {
     }
 }
 
-fn write_files(out: &Path) -> io::Result<ExitCode> {
-    let files = schema_files();
+fn write_files(out: &Path, files: Vec<SchemaFile>) -> io::Result<ExitCode> {
     for file in &files {
         let path = out.join(&file.path);
         if let Some(parent) = path.parent() {
@@ -43,8 +63,7 @@ fn write_files(out: &Path) -> io::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check_files(out: &Path) -> io::Result<ExitCode> {
-    let files = schema_files();
+fn check_files(out: &Path, files: Vec<SchemaFile>) -> io::Result<ExitCode> {
     let mut differing = Vec::new();
     for file in &files {
         let path = out.join(&file.path);
@@ -67,16 +86,17 @@ fn check_files(out: &Path) -> io::Result<ExitCode> {
         ));
     }
     if differing.is_empty() {
-        println!("{} schema files are current", files.len());
+        println!(
+            "{} generated files in {} are current",
+            files.len(),
+            out.display()
+        );
         return Ok(ExitCode::SUCCESS);
     }
     for line in &differing {
         eprintln!("{line}");
     }
-    eprintln!(
-        "run `fitmate schemas --out {}` to regenerate",
-        out.display()
-    );
+    eprintln!("run `fitmate schemas` to regenerate");
     Ok(ExitCode::from(1))
 }
 

@@ -1,7 +1,8 @@
-//! The typed client against the real server over loopback: every method of every version.
+//! The client against the real server over loopback: every typed method of the current
+//! version, every method in an older version, and the project API.
 
 use fitmate_model::rules::Email;
-use fitmate_model::{ApiVersion, projects, v2023_08_01, v2023_10_04};
+use fitmate_model::{ApiVersion, head, projects};
 use fitmate_transport::client::{Client, Environment, Error};
 use serde_json::json;
 
@@ -21,17 +22,16 @@ fn email(s: &str) -> Email {
 async fn every_method_of_2023_10_04_and_the_project_api() {
     let server = TestServer::start().await;
     let client = client(&server, &server.key);
-    let api = client.v2023_10_04();
+    let api = &client;
 
-    let request =
-        v2023_10_04::CreateUserRequest::from_slice(user(1).to_string().as_bytes()).unwrap();
+    let request = head::CreateUserRequest::from_slice(user(1).to_string().as_bytes()).unwrap();
     let created = api.create_user(&request).await.unwrap();
     assert_eq!(created.email, "patient1@clinic.example");
 
     let again = api.create_user(&request).await.unwrap_err();
     assert!(matches!(again, Error::EmailExists), "{again:?}");
 
-    let update = v2023_10_04::UpdateUserRequest::from_slice(
+    let update = head::UpdateUserRequest::from_slice(
         br#"{"email": "patient1@clinic.example", "diabetes": 1, "metadata": {"a": 1}}"#,
     )
     .unwrap();
@@ -80,23 +80,31 @@ async fn every_method_of_2023_10_04_and_the_project_api() {
 async fn every_method_of_2023_08_01() {
     let server = TestServer::start().await;
     let client = client(&server, &server.key);
-    let api = client.v2023_08_01();
-    let request = v2023_08_01::CreateUserRequest::from_slice(&crate::fixture_bytes(
+    let api = client.in_version(ApiVersion::V2023_08_01);
+    let request: serde_json::Value = serde_json::from_slice(&crate::fixture_bytes(
         "seeds/000-update-request-payload.json",
     ))
     .unwrap();
     let created = api.create_user(&request).await.unwrap();
-    let update = v2023_08_01::UpdateUserRequest::from_slice(
-        br#"{"email": "jane@doe.com", "weight": "131.5"}"#,
-    )
-    .unwrap();
-    let updated = api.update_user(&update).await.unwrap();
+    let again = api.create_user(&request).await.unwrap_err();
+    assert!(matches!(again, Error::EmailExists), "{again:?}");
+    let updated = api
+        .update_user(&json!({"email": "jane@doe.com", "weight": "131.5"}))
+        .await
+        .unwrap();
     assert_eq!(updated.identifier, created.identifier);
+    assert_eq!(updated.data["weight"], json!(131.5));
     let found = api.retrieve_user(&email("JANE@doe.com")).await.unwrap();
-    assert_eq!(
-        serde_json::to_value(&found.data).unwrap()["weight"],
-        json!(131.5)
-    );
+    assert_eq!(found.data["weight"], json!(131.5));
+    assert_eq!(found.data["gender"], json!("female"));
+    assert!(found.data.get("sex").is_none(), "{:?}", found.data);
+
+    // Checked locally by that version's rules: `sex` did not exist in 2023-08-01.
+    let local = api
+        .update_user(&json!({"email": "jane@doe.com", "sex": "female"}))
+        .await
+        .unwrap_err();
+    assert_eq!(local.faults()[0].field, "sex", "{local:?}");
     assert_eq!(
         client.with_version(ApiVersion::V2023_08_01).version(),
         ApiVersion::V2023_08_01
@@ -113,7 +121,6 @@ async fn server_refusals_arrive_as_their_variants() {
     .build()
     .unwrap();
     let refused = unknown
-        .v2023_10_04()
         .retrieve_user(&email("x@clinic.example"))
         .await
         .unwrap_err();
@@ -124,15 +131,10 @@ async fn server_refusals_arrive_as_their_variants() {
         .validate_locally(false)
         .build()
         .unwrap();
-    let mut request =
-        v2023_10_04::CreateUserRequest::from_slice(user(2).to_string().as_bytes()).unwrap();
+    let mut request = head::CreateUserRequest::from_slice(user(2).to_string().as_bytes()).unwrap();
     request.sex = Some(fitmate_model::rules::Sex::Male);
     request.pregnant = Some(true);
-    let error = unchecked
-        .v2023_10_04()
-        .create_user(&request)
-        .await
-        .unwrap_err();
+    let error = unchecked.create_user(&request).await.unwrap_err();
     assert_eq!(error.faults()[0].field, "pregnant", "{error:?}");
 
     let first = server.create(&user(3)).await;

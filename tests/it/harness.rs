@@ -257,7 +257,7 @@ pub(crate) fn postgres_test_url() -> String {
 /// [`user`]`(n)` as the store keeps it, for tests that write through the store.
 pub(crate) fn canonical_user(n: u32) -> fitmate_model::User {
     let body = user(n).to_string();
-    fitmate_model::v2023_10_04::CreateUserRequest::from_slice(body.as_bytes())
+    fitmate_model::head::CreateUserRequest::from_slice(body.as_bytes())
         .unwrap()
         .into_user()
         .unwrap()

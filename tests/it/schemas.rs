@@ -85,9 +85,8 @@ fn request_schemas_reject_unknown_fields_as_the_rust_side_does() {
         serde_json::from_slice(&fixture_bytes("seeds/001-create-request-payload.json")).unwrap();
     body["emial"] = Value::from("typo@doe.com");
     assert!(!validator("2023-10-04/create-user.request.schema.json").is_valid(&body));
-    let report =
-        fitmate_model::v2023_10_04::CreateUserRequest::from_slice(body.to_string().as_bytes())
-            .unwrap_err();
+    let report = fitmate_model::head::CreateUserRequest::from_slice(body.to_string().as_bytes())
+        .unwrap_err();
     assert_eq!(
         report.faults()[0].message,
         "emial is not a field of this request; did you mean email?"

@@ -2,7 +2,7 @@
 //! coordinates), responses read back.
 
 use fitmate_model::rules::Code;
-use fitmate_model::{ApiVersion, CreateUserResponse, Endpoint, projects, v2023_08_01, v2023_10_04};
+use fitmate_model::{ApiVersion, CreateUserResponse, Endpoint, head, projects};
 
 use crate::fixture_bytes;
 
@@ -12,27 +12,34 @@ fn seed_000_update_requests_are_accepted_by_2023_08_01() {
         "seeds/000-update-request-payload.json",
         "seeds/000-update-request-axios.json",
     ] {
-        let request = v2023_08_01::UpdateUserRequest::from_slice(&fixture_bytes(name))
+        let (email, changes) = ApiVersion::V2023_08_01
+            .read_update(&fixture_bytes(name))
             .unwrap_or_else(|r| panic!("{name}: {r}"));
-        assert_eq!(request.email.as_str(), "jane@doe.com");
-        assert_eq!(request.height.map(|h| h.total_inches()), Some(66));
+        assert_eq!(email.as_str(), "jane@doe.com");
+        assert_eq!(changes.height.map(|h| h.total_inches()), Some(66));
+        assert_eq!(changes.sex.map(|s| s.as_str()), Some("female"));
+        assert_eq!(changes.current_weight.map(|w| w.get()), Some(130.0));
     }
-    let request = v2023_08_01::UpdateUserRequest::from_slice(&fixture_bytes(
-        "seeds/000-update-request-payload.json",
-    ))
-    .unwrap();
-    let (_, changes) = request.into_changes();
+    let (_, changes) = ApiVersion::V2023_08_01
+        .read_update(&fixture_bytes("seeds/000-update-request-payload.json"))
+        .unwrap();
     let metadata = changes.metadata.expect("metadata given");
     assert_eq!(metadata.as_map()["foodRestricition"], "vegan");
 }
 
 #[test]
-fn seed_000_update_response_deserialises() {
-    let response: v2023_08_01::UpdateUserResponse =
+fn seed_000_update_response_is_what_2023_08_01_renders_for_its_user() {
+    let seed: serde_json::Value =
         serde_json::from_slice(&fixture_bytes("seeds/000-update-response.json")).unwrap();
-    assert_eq!(response.message, "User updated successfully");
-    assert_eq!(response.data.weight.get(), 130.0);
-    assert_eq!(response.data.gender.map(|g| g.as_str()), Some("female"));
+    // The user the seed's payload makes, as a 2023-08-01 create.
+    let user = ApiVersion::V2023_08_01
+        .read_create(&fixture_bytes("seeds/000-update-request-payload.json"))
+        .unwrap();
+    let identifier = seed["identifier"].as_str().unwrap().parse().unwrap();
+    assert_eq!(
+        ApiVersion::V2023_08_01.render_updated(identifier, &user),
+        seed
+    );
 }
 
 #[test]
@@ -41,7 +48,7 @@ fn seed_001_create_requests_are_accepted_by_2023_10_04_with_gender_standing_for_
         "seeds/001-create-request-payload.json",
         "seeds/001-create-request-axios.json",
     ] {
-        let request = v2023_10_04::CreateUserRequest::from_slice(&fixture_bytes(name))
+        let request = head::CreateUserRequest::from_slice(&fixture_bytes(name))
             .unwrap_or_else(|r| panic!("{name}: {r}"));
         assert!(
             request.sex.is_none(),
@@ -122,56 +129,79 @@ fn seed_002_responses_deserialise() {
 
 #[test]
 fn a_2023_10_04_user_renders_in_2023_08_01_and_back() {
-    let user = v2023_10_04::CreateUserRequest::from_slice(&fixture_bytes(
-        "seeds/001-create-request-payload.json",
-    ))
-    .unwrap()
-    .into_user()
-    .unwrap();
-    let old = serde_json::to_value(v2023_08_01::User::from(&user)).unwrap();
+    let user = ApiVersion::V2023_10_04
+        .read_create(&fixture_bytes("seeds/001-create-request-payload.json"))
+        .unwrap();
+    let old = ApiVersion::V2023_08_01.render_user(&user);
     assert_eq!(old["gender"], "female");
     assert_eq!(old["weight"], 130);
     assert!(old.get("sex").is_none() && old.get("currentWeight").is_none());
-    let new = serde_json::to_value(v2023_10_04::User::from(&user)).unwrap();
+    assert!(old.get("diabetes").is_none(), "2023-08-01 had no diabetes");
+    let new = ApiVersion::V2023_10_04.render_user(&user);
     assert_eq!(new["sex"], "female");
     assert_eq!(new["currentWeight"], 130);
     assert!(new.get("gender").is_none() && new.get("weight").is_none());
 }
 
 #[test]
-fn the_endpoint_check_agrees_with_the_typed_readers_on_the_seeds() {
-    let cases = [
+fn the_endpoint_check_accepts_the_seeds_and_names_each_fault_of_those_it_refuses() {
+    /// The faults of a refused seed as (field, code); none for an accepted one.
+    type Faults = &'static [(&'static str, Code)];
+    let cases: [(Endpoint, ApiVersion, &str, Faults); 4] = [
         (
             Endpoint::Update,
             ApiVersion::V2023_08_01,
             "seeds/000-update-request-payload.json",
-            true,
+            &[],
         ),
         (
             Endpoint::Create,
             ApiVersion::V2023_10_04,
             "seeds/001-create-request-payload.json",
-            true,
+            &[],
         ),
+        // The seed's longitude and latitude are swapped.
         (
             Endpoint::Patch,
             ApiVersion::CURRENT,
             "seeds/002-patch-request.json",
-            false,
+            &[("update.location.latitude", Code::CoordinatesSwapped)],
         ),
-        // The 2023-10-04 create body has fields 2023-08-01 does not know.
+        // The 2023-10-04 create body has fields 2023-08-01 does not know, and lacks weight.
         (
             Endpoint::Create,
             ApiVersion::V2023_08_01,
             "seeds/001-create-request-payload.json",
-            false,
+            &[
+                ("diabetes", Code::UnknownField),
+                ("glp1drugs", Code::UnknownField),
+                ("paymentPlan", Code::UnknownField),
+                ("planStartDate", Code::UnknownField),
+                ("medicalClearance", Code::UnknownField),
+                ("medicalClearanceDescription", Code::UnknownField),
+                ("currentWeight", Code::UnknownField),
+                ("desiredWeight", Code::UnknownField),
+                ("allergies", Code::UnknownField),
+                ("nutritionPreferences", Code::UnknownField),
+                ("religiousDietaryRestrictions", Code::UnknownField),
+                ("doctorFullname", Code::UnknownField),
+                ("weight", Code::Required),
+            ],
         ),
     ];
-    for (endpoint, version, name, valid) in cases {
-        assert_eq!(
-            endpoint.check(version, &fixture_bytes(name)).is_ok(),
-            valid,
-            "{endpoint} {version} {name}"
-        );
+    for (endpoint, version, name, expected) in cases {
+        let found: Vec<(String, Code)> = match endpoint.check(version, &fixture_bytes(name)) {
+            Ok(()) => Vec::new(),
+            Err(report) => report
+                .into_faults()
+                .into_iter()
+                .map(|f| (f.field, f.code))
+                .collect(),
+        };
+        let expected: Vec<(String, Code)> = expected
+            .iter()
+            .map(|(field, code)| ((*field).to_owned(), *code))
+            .collect();
+        assert_eq!(found, expected, "{endpoint} {version} {name}");
     }
 }

@@ -369,6 +369,66 @@ fn operator_commands_manage_projects_keys_and_suspensions() {
         listed.contains("acme") && listed.contains("off"),
         "{listed}"
     );
+    assert!(
+        listed.contains("2023-10-04"),
+        "current by default: {listed}"
+    );
+
+    // The webhook's version: chosen at create, changed with `projects set`.
+    let old = fitmate(
+        &db,
+        &[
+            "projects",
+            "create",
+            "old-clinic",
+            "--webhook-version",
+            "2023-08-01",
+        ],
+    );
+    assert!(old.status.success(), "{old:?}");
+    let row = |listed: &str, id: &str| {
+        listed
+            .lines()
+            .find(|l| l.starts_with(id))
+            .unwrap_or_default()
+            .to_owned()
+    };
+    let listed = stdout(&fitmate(&db, &["projects", "list"]));
+    assert!(
+        row(&listed, "old-clinic").contains("2023-08-01"),
+        "{listed}"
+    );
+    let set = fitmate(
+        &db,
+        &["projects", "set", "acme", "--webhook-version", "2023-08-01"],
+    );
+    assert!(set.status.success(), "{set:?}");
+    let listed = stdout(&fitmate(&db, &["projects", "list"]));
+    assert!(row(&listed, "acme ").contains("2023-08-01"), "{listed}");
+    let unknown = fitmate(
+        &db,
+        &["projects", "set", "acme", "--webhook-version", "2024-01-01"],
+    );
+    assert_eq!(unknown.status.code(), Some(2), "{unknown:?}");
+    assert!(
+        String::from_utf8_lossy(&unknown.stderr)
+            .contains("supported versions: 2023-08-01, 2023-10-04"),
+        "{unknown:?}"
+    );
+    let nothing = fitmate(&db, &["projects", "set", "acme"]);
+    assert_eq!(nothing.status.code(), Some(1), "{nothing:?}");
+    let missing = fitmate(
+        &db,
+        &[
+            "projects",
+            "set",
+            "ghost",
+            "--webhook-version",
+            "2023-08-01",
+        ],
+    );
+    assert_eq!(missing.status.code(), Some(1), "{missing:?}");
+    assert!(String::from_utf8_lossy(&missing.stderr).contains("no project with id ghost"));
 
     let issued = fitmate(
         &db,

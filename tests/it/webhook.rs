@@ -4,6 +4,7 @@
 
 use std::time::{Duration, Instant};
 
+use fitmate_model::ApiVersion;
 use fitmate_store::NewProject;
 use fitmate_transport::server::webhook_signature;
 use serde_json::{Value, json};
@@ -82,11 +83,17 @@ impl Respond for Receiver {
 
 /// A server, a project `clinic` whose webhook is `url`, its key, and a user of it.
 async fn setup(url: String) -> (TestServer, String, String) {
+    setup_in(url, ApiVersion::CURRENT).await
+}
+
+/// [`setup`] with the webhook's calls in `version`.
+async fn setup_in(url: String, version: ApiVersion) -> (TestServer, String, String) {
     let server = TestServer::start().await;
     let mut project = NewProject::new("clinic".parse().unwrap());
     project.validation_webhook = Some(url);
     project.webhook_secret = Some(SECRET.to_owned());
     project.webhook_timeout_ms = 500;
+    project.webhook_version = version;
     let key = server.project_with(&project).await;
     let created = server
         .send(
@@ -238,4 +245,67 @@ async fn a_receiver_that_is_down_fails_closed() {
     assert_eq!(answer.status, 503, "{:?}", answer.body);
     assert_eq!(answer.body["code"], "user/validation-unavailable");
     assert_eq!(stored_bio(&server, &id).await, None);
+}
+
+/// The `data` and `apiVersion` of each call the receiver got.
+async fn calls(mock: &MockServer) -> Vec<(Value, Value)> {
+    mock.received_requests()
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| {
+            let call: Value = serde_json::from_slice(&r.body).unwrap();
+            (call["apiVersion"].clone(), call["data"].clone())
+        })
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_2023_08_01_projects_webhook_sees_gender_and_weight() {
+    let update = json!({"email": "patient1@clinic.example", "gender": "female", "weight": 150, "firstname": "Ada"});
+    // (the webhook's version, the data of the 2023-08-01 update, the data of a 2023-10-04
+    // update of a field 2023-08-01 did not have: left out there)
+    for (version, expected, coaching_data) in [
+        (
+            ApiVersion::V2023_08_01,
+            json!({"gender": "female", "weight": 150, "firstname": "Ada"}),
+            json!({"metadata": {"a": 1}}),
+        ),
+        (
+            ApiVersion::V2023_10_04,
+            json!({"sex": "female", "currentWeight": 150, "firstname": "Ada"}),
+            json!({"glp1drugs": true, "metadata": {"a": 1}}),
+        ),
+    ] {
+        let mock = receiver(Mode::Approve).await;
+        let (server, key, _) = setup_in(mock.uri(), version).await;
+        let answer = server
+            .send(
+                reqwest::Method::POST,
+                "/users/update",
+                Some(&key),
+                Some("2023-08-01"),
+                &update,
+            )
+            .await;
+        assert_eq!(answer.status, 200, "{:?}", answer.body);
+        let coaching = server
+            .send(
+                reqwest::Method::POST,
+                "/users/update",
+                Some(&key),
+                Some("2023-10-04"),
+                &json!({"email": "patient1@clinic.example", "glp1drugs": true, "metadata": {"a": 1}}),
+            )
+            .await;
+        assert_eq!(coaching.status, 200, "{:?}", coaching.body);
+        let seen = calls(&mock).await;
+        assert_eq!(seen.len(), 2, "{version}");
+        assert_eq!(seen[0], (json!(version.as_str()), expected), "{version}");
+        assert_eq!(
+            seen[1],
+            (json!(version.as_str()), coaching_data),
+            "{version}"
+        );
+    }
 }

@@ -8,7 +8,7 @@
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use fitmate_model::v2023_10_04::CreateUserRequest;
+use fitmate_model::head::CreateUserRequest;
 use serde_json::Value;
 
 const PAYLOAD: &[u8] =

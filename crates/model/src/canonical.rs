@@ -7,7 +7,7 @@ use fitmate_rules::{
 
 use serde::{Deserialize, Serialize};
 
-use crate::checks;
+use crate::cross_field;
 
 /// A user as the server keeps it, whatever version created or changed it.
 ///
@@ -211,7 +211,7 @@ impl User {
             location
         );
         let mut report = Report::new();
-        checks::not_pregnant_if_male(Some(next.pregnant), Some(next.sex), "", &mut report);
+        cross_field::not_pregnant_if_male(Some(next.pregnant), Some(next.sex), "", &mut report);
         report.into_result(next)
     }
 

@@ -5,7 +5,7 @@ use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::wire::request;
+use crate::body_reader::request;
 
 request! {
     /// `POST /users/retrieve`: the user with this email, rendered in the request's version.
@@ -24,7 +24,6 @@ impl RetrieveUserRequest {
 
 /// `POST /users/create` answered 200: `{"message": "User created successfully", ...}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "common.CreateUserResponse")]
 pub struct CreateUserResponse {
     /// `User created successfully`.
     pub message: String,

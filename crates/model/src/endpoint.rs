@@ -5,7 +5,7 @@ use std::str::FromStr;
 
 use fitmate_rules::Report;
 
-use crate::{ApiVersion, common, projects, v2023_08_01, v2023_10_04};
+use crate::ApiVersion;
 
 /// An operation of the API.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -52,21 +52,11 @@ impl Endpoint {
     /// assert_eq!(fields, ["emial", "email"]);
     /// ```
     pub fn check(self, version: ApiVersion, body: &[u8]) -> Result<(), Report> {
-        match (self, version) {
-            (Endpoint::Create, ApiVersion::V2023_08_01) => {
-                v2023_08_01::CreateUserRequest::from_slice(body).map(drop)
-            }
-            (Endpoint::Create, ApiVersion::V2023_10_04) => {
-                v2023_10_04::CreateUserRequest::from_slice(body).map(drop)
-            }
-            (Endpoint::Update, ApiVersion::V2023_08_01) => {
-                v2023_08_01::UpdateUserRequest::from_slice(body).map(drop)
-            }
-            (Endpoint::Update, ApiVersion::V2023_10_04) => {
-                v2023_10_04::UpdateUserRequest::from_slice(body).map(drop)
-            }
-            (Endpoint::Retrieve, _) => common::RetrieveUserRequest::from_slice(body).map(drop),
-            (Endpoint::Patch, _) => projects::UpdateUserRequest::from_slice(body).map(drop),
+        match self {
+            Endpoint::Create => version.read_create(body).map(drop),
+            Endpoint::Update => version.read_update(body).map(drop),
+            Endpoint::Retrieve => version.read_retrieve(body).map(drop),
+            Endpoint::Patch => version.read_profile_update(body).map(drop),
         }
     }
 }

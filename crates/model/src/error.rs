@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// `Phone number already exists`, `Invalid email address`, `Invalid phone number`,
 /// `User not found`) are used verbatim.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "error.ErrorBody")]
+#[schemars(rename = "ErrorBody")]
 pub struct ErrorBody {
     /// A sentence for people.
     pub message: String,

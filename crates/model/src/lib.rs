@@ -1,26 +1,48 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
+#[macro_use]
+mod version;
+
+mod body_reader;
 mod canonical;
-mod checks;
+mod chain;
 mod common;
+mod cross_field;
 mod endpoint;
 pub mod error;
+mod examples;
+pub mod head;
 mod openapi;
 pub mod projects;
 mod schemas;
-pub mod v2023_08_01;
-pub mod v2023_10_04;
-mod version;
-mod wire;
+mod text;
+mod versioned;
 
+// The version list, newest first: the first is the head, the version the types of
+// [`head`] are written in. A new version is one line here, at the top, and its module of
+// changes beside this file; `docs/api-versions.md` says how.
+versions! {
+    /// `2023-10-04` (current): `sex` and `currentWeight` replace `gender` and `weight`
+    /// (still accepted), the coaching fields arrive, and update may change only the coaching
+    /// fields.
+    V2023_10_04 = "2023-10-04" => v2023_10_04,
+    /// `2023-08-01`: `gender` and `weight`; every create field required.
+    V2023_08_01 = "2023-08-01",
+}
+
+pub use body_reader::{RequestBody, malformed, parse_body};
 pub use canonical::{User, UserChanges};
+pub use chain::{
+    Conversion, FieldChange, FieldRef, HeadField, Presence, Shape, VersionChange, Was, field,
+    versions_markdown,
+};
 pub use common::{CreateUserResponse, RETRIEVED_MESSAGE, RetrieveUserRequest, UPDATED_MESSAGE};
 pub use endpoint::{Endpoint, UnknownEndpoint};
-pub use openapi::openapi;
-pub use schemas::{SchemaFile, root_schema, schema_files};
-pub use version::{ApiVersion, UnknownVersion};
-pub use wire::{RequestBody, malformed, parse_body};
+pub use openapi::{openapi, openapi_for};
+pub use schemas::{SCHEMA_BASE, SchemaFile, root_schema, schema_files};
+pub use version::UnknownVersion;
+pub use versioned::UserAnswer;
 
 /// The rules crate, for the field types these requests are made of.
 pub use fitmate_rules as rules;

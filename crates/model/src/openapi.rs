@@ -1,15 +1,41 @@
-//! The OpenAPI 3.1 document of the whole API (`schemas/openapi.json`, served at
-//! `GET /openapi.json`).
+//! The OpenAPI 3.1 documents: one per version (`schemas/<version>/openapi.json`, served at
+//! `GET /openapi/<version>.json`), and the combined one of every version
+//! (`schemas/openapi.json`, served at `GET /openapi.json`).
 
 use schemars::JsonSchema;
 use schemars::generate::{SchemaGenerator, SchemaSettings};
 use serde_json::{Map, Value, json};
 
-use crate::{ApiVersion, common, error, projects, v2023_08_01, v2023_10_04};
+use crate::ApiVersion;
+use crate::schemas::{Definition, Names};
 
 /// Registers `T` among the components and returns its `$ref`.
 fn component<T: JsonSchema>(generator: &mut SchemaGenerator) -> Value {
     generator.subschema_for::<T>().to_value()
+}
+
+/// Which versions a document describes.
+#[derive(Debug, Clone, Copy)]
+struct Scope {
+    versions: &'static [ApiVersion],
+    names: Names,
+}
+
+impl Scope {
+    /// `body` in every version of the scope: its `$ref`, or an `anyOf` of one per version.
+    fn body(self, body: Definition, generator: &mut SchemaGenerator) -> Value {
+        let mut refs: Vec<Value> = Vec::new();
+        for version in self.versions {
+            let reference = body.define(*version, generator, &self.names);
+            if !refs.contains(&reference) {
+                refs.push(reference);
+            }
+        }
+        match <[Value; 1]>::try_from(refs) {
+            Ok([one]) => one,
+            Err(refs) => json!({"anyOf": refs}),
+        }
+    }
 }
 
 fn json_body(schema: Value, description: &str) -> Value {
@@ -48,7 +74,7 @@ const RATE_LIMITED: &str = "The API key sent more requests than its rate allows 
 
 /// The responses every Fitmate endpoint may give besides its own.
 fn fitmate_errors(extra: &[(&str, &str)]) -> Map<String, Value> {
-    let error = json!({"$ref": "#/components/schemas/error.ErrorBody"});
+    let error = json!({"$ref": "#/components/schemas/ErrorBody"});
     let mut responses = Map::new();
     let mut add = |status: &str, description: &str| {
         responses.insert(status.to_owned(), answer(error.clone(), description));
@@ -80,7 +106,7 @@ fn fitmate_operation(
     operation_id: &str,
     summary: &str,
     description: &str,
-    requests: [Value; 2],
+    (request, request_description): (Value, &str),
     success: Value,
     extra_errors: &[(&str, &str)],
 ) -> Value {
@@ -94,31 +120,77 @@ fn fitmate_operation(
             "parameters": [{"$ref": "#/components/parameters/FitmateVersion"}],
             "requestBody": {
                 "required": true,
-                "description": "The body of the version in use: 2023-08-01 or 2023-10-04 (the Fitmate-Version header, else the key's pinned version).",
-                "content": {"application/json": {"schema": {"anyOf": requests}}},
+                "description": request_description,
+                "content": {"application/json": {"schema": request}},
             },
             "responses": responses,
         }
     })
 }
 
-/// The OpenAPI 3.1 document: every endpoint with its headers, bodies and error responses.
+/// The OpenAPI 3.1 document of every version: each versioned body is a named component per
+/// version (`CreateUserRequest_2023_08_01`, ...), and an operation's body is any of them,
+/// chosen by the `Fitmate-Version` header.
 pub fn openapi() -> Value {
+    document(Scope {
+        versions: ApiVersion::ALL,
+        names: Names::Versioned,
+    })
+}
+
+/// The OpenAPI 3.1 document of one version: its bodies alone, with plain names, and the
+/// `Fitmate-Version` header required to be that version.
+pub fn openapi_for(version: ApiVersion) -> Value {
+    let index = version.index();
+    document(Scope {
+        versions: &ApiVersion::NEWEST_FIRST[index..=index],
+        names: Names::Plain,
+    })
+}
+
+fn document(scope: Scope) -> Value {
     let mut settings = SchemaSettings::draft2020_12();
     settings.definitions_path = "/components/schemas".into();
     settings.meta_schema = None;
     let mut g = settings.into_generator();
 
+    let (version_parameter, body_description, title) = match scope.versions {
+        [one] => (
+            json!({
+                "name": "Fitmate-Version",
+                "in": "header",
+                "required": true,
+                "description": format!("The API version this document describes: {one}."),
+                "schema": {"type": "string", "enum": [one.as_str()]},
+            }),
+            format!("The body as API version {one} has it."),
+            format!("Fitmate partner API, version {one}"),
+        ),
+        _ => (
+            json!({
+                "name": "Fitmate-Version",
+                "in": "header",
+                "required": false,
+                "description": "The API version to use; defaults to the version the key is pinned to. An unknown version is a 400 that lists the supported ones.",
+                "schema": component::<ApiVersion>(&mut g),
+            }),
+            format!(
+                "The body of the version in use ({}): the Fitmate-Version header, else the key's pinned version. The documents of one version, /openapi/<version>.json, have that version's body alone.",
+                ApiVersion::supported()
+            ),
+            "Fitmate partner API".to_owned(),
+        ),
+    };
     let version = component::<ApiVersion>(&mut g);
     let mut create = fitmate_operation(
         "createUser",
         "Create a user",
         "Creates a user in the project of the API key. Creating a user also sends a welcome email with a single-use magic link unless the project turned it off.",
-        [
-            component::<v2023_08_01::CreateUserRequest>(&mut g),
-            component::<v2023_10_04::CreateUserRequest>(&mut g),
-        ],
-        component::<common::CreateUserResponse>(&mut g),
+        (
+            scope.body(Definition::CreateUserRequest, &mut g),
+            &body_description,
+        ),
+        scope.body(Definition::CreateUserResponse, &mut g),
         &[(
             "409",
             "Email already exists, or Phone number already exists.",
@@ -141,11 +213,11 @@ pub fn openapi() -> Value {
         "updateUser",
         "Update a user",
         "Changes the fields given of the user with this email; metadata, when given, replaces the stored object whole. In 2023-10-04 only glp1drugs, diabetes, doctorFullname, medicalClearanceDescription and metadata may change. A project with a validation webhook has it approve the update first.",
-        [
-            component::<v2023_08_01::UpdateUserRequest>(&mut g),
-            component::<v2023_10_04::UpdateUserRequest>(&mut g),
-        ],
-        json!({"anyOf": [component::<v2023_08_01::UpdateUserResponse>(&mut g), component::<v2023_10_04::UpdateUserResponse>(&mut g)]}),
+        (
+            scope.body(Definition::UpdateUserRequest, &mut g),
+            &body_description,
+        ),
+        scope.body(Definition::UpdateUserResponse, &mut g),
         &[
             ("404", "User not found."),
             ("409", "Phone number already exists."),
@@ -155,18 +227,20 @@ pub fn openapi() -> Value {
             ),
         ],
     );
-    let retrieve_request = component::<common::RetrieveUserRequest>(&mut g);
     let retrieve = fitmate_operation(
         "retrieveUser",
         "Retrieve a user",
         "The user with this email, rendered in the version in use.",
-        [retrieve_request.clone(), retrieve_request],
-        json!({"anyOf": [component::<v2023_08_01::RetrieveUserResponse>(&mut g), component::<v2023_10_04::RetrieveUserResponse>(&mut g)]}),
+        (
+            scope.body(Definition::RetrieveUserRequest, &mut g),
+            &body_description,
+        ),
+        scope.body(Definition::RetrieveUserResponse, &mut g),
         &[("404", "User not found.")],
     );
 
-    component::<error::ErrorBody>(&mut g);
-    let project_error = component::<projects::ErrorBody>(&mut g);
+    let error = scope.body(Definition::ErrorBody, &mut g);
+    let project_error = scope.body(Definition::ProjectErrorBody, &mut g);
     let project_errors: Map<String, Value> = [
         ("400", "`user/missing-data` (update missing, not an object or empty), `user/invalid-data` (a field breaks its rule, or the body is not JSON; `errors` names each), `user/unsupported-version` (the Fitmate-Version header is unknown; the message lists the supported ones) or `user/validation-failed` (the webhook said no)."),
         ("401", "`user/unauthenticated`: no API key, or an unknown one."),
@@ -201,7 +275,7 @@ pub fn openapi() -> Value {
     patch_responses.insert(
         "200".to_owned(),
         answer(
-            component::<projects::UserProfile>(&mut g),
+            scope.body(Definition::UserProfile, &mut g),
             "The user's profile after the update.",
         ),
     );
@@ -216,7 +290,7 @@ pub fn openapi() -> Value {
             ],
             "requestBody": {
                 "required": true,
-                "content": {"application/json": {"schema": component::<projects::UpdateUserRequest>(&mut g)}},
+                "content": {"application/json": {"schema": scope.body(Definition::ProfileUpdateRequest, &mut g)}},
             },
             "responses": patch_responses,
         }
@@ -244,13 +318,13 @@ pub fn openapi() -> Value {
                     "properties": {"identifier": {"type": "string", "format": "uuid"}},
                     "required": ["identifier"],
                 }), "The token was valid: it is now used up."),
-                "400": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The body is not {\"token\": string}."),
-                "408": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), BODY_TIMEOUT),
-                "410": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The token was already used, or has expired."),
-                "413": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The body is over 64 KiB."),
-                "415": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The body is not sent as application/json."),
-                "500": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "An unexpected error on the server's side; `requestId` identifies it."),
-                "503": json_body(json!({"$ref": "#/components/schemas/error.ErrorBody"}), "The server could not answer in time, or its database is unavailable for a moment. Retry it."),
+                "400": json_body(error.clone(), "The body is not {\"token\": string}."),
+                "408": json_body(error.clone(), BODY_TIMEOUT),
+                "410": json_body(error.clone(), "The token was already used, or has expired."),
+                "413": json_body(error.clone(), "The body is over 64 KiB."),
+                "415": json_body(error.clone(), "The body is not sent as application/json."),
+                "500": json_body(error.clone(), "An unexpected error on the server's side; `requestId` identifies it."),
+                "503": json_body(error.clone(), "The server could not answer in time, or its database is unavailable for a moment. Retry it."),
             },
         }
     });
@@ -289,9 +363,27 @@ pub fn openapi() -> Value {
     let document = json!({
         "get": {
             "operationId": "openApiDocument",
-            "summary": "This OpenAPI document",
+            "summary": "The OpenAPI document of every version",
             "security": [],
             "responses": {"200": json_body(json!({"type": "object"}), "The OpenAPI 3.1 document.")},
+        }
+    });
+    let version_document = json!({
+        "get": {
+            "operationId": "openApiDocumentOfVersion",
+            "summary": "The OpenAPI document of one version",
+            "security": [],
+            "parameters": [{
+                "name": "version",
+                "in": "path",
+                "required": true,
+                "description": "An API version, e.g. 2023-10-04.",
+                "schema": version.clone(),
+            }],
+            "responses": {
+                "200": json_body(json!({"type": "object"}), "The OpenAPI 3.1 document of that version."),
+                "404": json_body(error.clone(), "No such version."),
+            },
         }
     });
 
@@ -303,7 +395,7 @@ pub fn openapi() -> Value {
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {
-            "title": "Fitmate partner API",
+            "title": title,
             "version": env!("CARGO_PKG_VERSION"),
             "description": format!(
                 "Doctors' information systems create and update their patients in the Fitmate coaching system. Versions: {} (current {}), chosen by the Fitmate-Version header or the API key's pinned version. Bodies are JSON of at most 64 KiB; unknown fields are rejected. Schemas use format \"date\" and \"date-time\": enable format assertion in your validator.",
@@ -325,6 +417,7 @@ pub fn openapi() -> Value {
             "/healthz": health,
             "/readyz": ready,
             "/openapi.json": document,
+            "/openapi/{version}.json": version_document,
         },
         "components": {
             "securitySchemes": {"bearer": {
@@ -332,13 +425,7 @@ pub fn openapi() -> Value {
                 "scheme": "bearer",
                 "description": "An API key of the project: Authorization: Bearer <key>.",
             }},
-            "parameters": {"FitmateVersion": {
-                "name": "Fitmate-Version",
-                "in": "header",
-                "required": false,
-                "description": "The API version to use; defaults to the version the key is pinned to. An unknown version is a 400 that lists the supported ones.",
-                "schema": version,
-            }},
+            "parameters": {"FitmateVersion": version_parameter},
             "schemas": schemas,
         },
     })

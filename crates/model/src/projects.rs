@@ -14,8 +14,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 use uuid::Uuid;
 
+use crate::ApiVersion;
+use crate::body_reader::{Body, Key, RequestBody, join, request, unknown_member};
 use crate::canonical::{User, UserChanges};
-use crate::wire::{Body, Key, RequestBody, join, request, unknown_member};
 
 request! {
     /// The fields a project update may change: all optional, only those given change.
@@ -54,11 +55,10 @@ fn missing_data() -> Report {
 }
 
 impl RequestBody for UpdateUserRequest {
-    const FIELDS: &'static [&'static str] = &["update"];
-
     fn visit_members<'de, A: MapAccess<'de>>(
         mut map: A,
         prefix: &str,
+        version: ApiVersion,
     ) -> Result<Result<Self, Report>, A::Error> {
         let mut report = Report::new();
         let mut update: Option<Value> = None;
@@ -71,13 +71,13 @@ impl RequestBody for UpdateUserRequest {
                 report.push(if &*key.0 == "update" {
                     Fault::new(path, Code::DuplicateField, "update appears more than once")
                 } else {
-                    unknown_member(path, &key.0, Self::FIELDS, None)
+                    unknown_member(path, &key.0, &["update"])
                 });
             }
         }
         let update = match update {
             Some(Value::Object(members)) if !members.is_empty() => {
-                Body::<UserUpdate>::new("update").deserialize(Value::Object(members))
+                Body::<UserUpdate>::new("update", version).deserialize(Value::Object(members))
             }
             _ => return Ok(Err(missing_data())),
         };
@@ -100,7 +100,7 @@ impl RequestBody for UpdateUserRequest {
 impl UpdateUserRequest {
     /// Reads a request body; `Err` lists every fault, a malformed body included.
     pub fn from_slice(bytes: &[u8]) -> Result<Self, Report> {
-        crate::wire::parse_body(bytes)
+        crate::body_reader::parse_body(bytes)
     }
 
     /// The canonical changes.
@@ -122,7 +122,7 @@ impl UpdateUserRequest {
 
 impl<'de> Deserialize<'de> for UpdateUserRequest {
     fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        crate::wire::body_seed::<UpdateUserRequest>()
+        Body::<UpdateUserRequest>::new("", ApiVersion::CURRENT)
             .deserialize(deserializer)?
             .map_err(serde::de::Error::custom)
     }
@@ -130,11 +130,11 @@ impl<'de> Deserialize<'de> for UpdateUserRequest {
 
 impl JsonSchema for UpdateUserRequest {
     fn schema_name() -> Cow<'static, str> {
-        "projects.UpdateUserRequest".into()
+        "UpdateUserProfileRequest".into()
     }
     fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let update = generator.subschema_for::<UserUpdate>();
-        crate::wire::to_schema(json!({
+        crate::body_reader::to_schema(json!({
             "type": "object",
             "properties": {"update": {
                 "type": "object",
@@ -150,7 +150,7 @@ impl JsonSchema for UpdateUserRequest {
 
 /// A GeoJSON point: `{"type": "Point", "coordinates": [longitude, latitude]}`.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "projects.GeoPoint")]
+#[schemars(rename = "GeoPoint")]
 pub struct GeoPoint {
     /// Always `Point`.
     #[serde(rename = "type")]
@@ -161,7 +161,7 @@ pub struct GeoPoint {
 
 /// The GeoJSON type of a [`GeoPoint`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "projects.PointKind")]
+#[schemars(rename = "PointKind")]
 pub enum PointKind {
     /// `Point`
     Point,
@@ -178,7 +178,7 @@ impl From<Coordinates> for GeoPoint {
 
 /// An active suspension of a user.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "projects.Suspension")]
+#[schemars(rename = "Suspension")]
 #[serde(rename_all = "camelCase")]
 pub struct Suspension {
     /// Why the user is suspended.
@@ -192,7 +192,7 @@ pub struct Suspension {
 /// `PATCH /{projectId}/users/{userId}` answered 200: the user's profile after the update.
 /// Unset fields are `null`; `secureMetadata` is never included.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "projects.UserProfile")]
+#[schemars(rename = "UserProfile")]
 pub struct UserProfile {
     /// The user's identifier (the Fitmate `identifier`).
     pub id: Uuid,
@@ -233,7 +233,7 @@ impl UserProfile {
 
 /// The `code` of a project API error.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "projects.ErrorCode")]
+#[schemars(rename = "ProjectErrorCode")]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// 400: `update` missing, not an object or empty.
@@ -316,7 +316,7 @@ impl fmt::Display for ErrorCode {
 
 /// The error body of the project API: `{"error": "User not found", "code": "user/not-found"}`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "projects.ErrorBody")]
+#[schemars(rename = "ProjectErrorBody")]
 pub struct ErrorBody {
     /// A sentence for people (the first fault's message for invalid data).
     pub error: String,

@@ -6,43 +6,82 @@ use std::str::FromStr;
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 
-/// A version of the Fitmate API, as sent in the `Fitmate-Version` header.
-///
-/// ```
-/// use fitmate_model::ApiVersion;
-/// let v: ApiVersion = "2023-08-01".parse()?;
-/// assert_eq!(v.as_str(), "2023-08-01");
-/// assert_eq!(ApiVersion::CURRENT, ApiVersion::V2023_10_04);
-/// let err = "2024-01-01".parse::<ApiVersion>().unwrap_err();
-/// assert_eq!(err.to_string(), "unknown Fitmate-Version 2024-01-01; supported versions: 2023-08-01, 2023-10-04");
-/// # Ok::<(), fitmate_model::UnknownVersion>(())
-/// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-#[non_exhaustive]
-pub enum ApiVersion {
-    /// `2023-08-01`: `gender` and `weight`; every field of create required.
-    V2023_08_01,
-    /// `2023-10-04`: `sex` and `currentWeight` replace `gender` and `weight` (still accepted),
-    /// plus the coaching fields (diabetes, GLP-1 drugs, payment plan, clearance...).
-    V2023_10_04,
+use crate::ApiVersion;
+
+/// Declares the version list, newest first: the head version first, then each older one.
+/// A version that changed something from the one before it names its module of changes
+/// (`=> vYYYY_MM_DD`, a file beside `lib.rs` holding `pub const CHANGES`); the oldest names
+/// none. From the list come the modules, [`ApiVersion`] and every match on it.
+macro_rules! versions {
+    (@changes) => { &[] };
+    (@changes $module:ident) => { $module::CHANGES };
+    (
+        $(
+            $(#[doc = $doc:literal])*
+            $variant:ident = $name:literal $(=> $module:ident)?,
+        )+
+    ) => {
+        $( $(
+            /// What this version changed, as the way back to the version before it.
+            pub mod $module;
+        )? )+
+
+        /// A version of the Fitmate API, as sent in the `Fitmate-Version` header.
+        ///
+        /// ```
+        /// use fitmate_model::ApiVersion;
+        /// let v: ApiVersion = "2023-08-01".parse()?;
+        /// assert_eq!(v.as_str(), "2023-08-01");
+        /// assert_eq!(ApiVersion::CURRENT, ApiVersion::V2023_10_04);
+        /// let err = "2024-01-01".parse::<ApiVersion>().unwrap_err();
+        /// assert_eq!(err.to_string(), "unknown Fitmate-Version 2024-01-01; supported versions: 2023-08-01, 2023-10-04");
+        /// # Ok::<(), fitmate_model::UnknownVersion>(())
+        /// ```
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        #[non_exhaustive]
+        pub enum ApiVersion {
+            $( $(#[doc = $doc])* $variant, )+
+        }
+
+        impl ApiVersion {
+            /// Every supported version, newest first, as the version list declares them.
+            pub const NEWEST_FIRST: &'static [ApiVersion] = &[$(ApiVersion::$variant),+];
+
+            /// The version as written in the header.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $( ApiVersion::$variant => $name, )+
+                }
+            }
+
+            /// What this version changed from the one before it (none for the first), each
+            /// change a description for people and what every field it touched was before.
+            pub fn changes(self) -> &'static [$crate::VersionChange] {
+                match self {
+                    $( ApiVersion::$variant => versions!(@changes $($module)?), )+
+                }
+            }
+        }
+    };
 }
 
 impl ApiVersion {
-    /// The current version: what a new API key is pinned to unless told otherwise.
-    pub const CURRENT: ApiVersion = ApiVersion::V2023_10_04;
+    /// The current version: the head, and what a new API key is pinned to unless told
+    /// otherwise.
+    pub const CURRENT: ApiVersion = ApiVersion::NEWEST_FIRST[0];
 
     /// Every supported version, oldest first.
-    pub const ALL: &'static [ApiVersion] = &[ApiVersion::V2023_08_01, ApiVersion::V2023_10_04];
+    pub const ALL: &'static [ApiVersion] = &oldest_first();
 
-    /// The version as written in the header.
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ApiVersion::V2023_08_01 => "2023-08-01",
-            ApiVersion::V2023_10_04 => "2023-10-04",
-        }
+    /// The version's place in [`ApiVersion::NEWEST_FIRST`].
+    pub(crate) fn index(self) -> usize {
+        ApiVersion::NEWEST_FIRST
+            .iter()
+            .position(|v| *v == self)
+            .unwrap_or(0)
     }
 
-    /// The supported versions as the header writes them, comma-separated.
+    /// The supported versions as the header writes them, comma-separated, oldest first.
     pub fn supported() -> String {
         ApiVersion::ALL
             .iter()
@@ -50,6 +89,18 @@ impl ApiVersion {
             .collect::<Vec<_>>()
             .join(", ")
     }
+}
+
+const COUNT: usize = ApiVersion::NEWEST_FIRST.len();
+
+const fn oldest_first() -> [ApiVersion; COUNT] {
+    let mut out = [ApiVersion::CURRENT; COUNT];
+    let mut i = 0;
+    while i < COUNT {
+        out[i] = ApiVersion::NEWEST_FIRST[COUNT - 1 - i];
+        i += 1;
+    }
+    out
 }
 
 impl fmt::Display for ApiVersion {
@@ -105,7 +156,7 @@ impl schemars::JsonSchema for ApiVersion {
     }
     fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         let names: Vec<&str> = ApiVersion::ALL.iter().map(|v| v.as_str()).collect();
-        crate::wire::to_schema(serde_json::json!({
+        crate::body_reader::to_schema(serde_json::json!({
             "type": "string",
             "enum": names,
             "description": "A Fitmate API version (the Fitmate-Version header).",

@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
+use crate::field_value::{deserialize_via_scalar, wire_via_scalar};
 use crate::macros::json_schema_of;
-use crate::wire::{deserialize_via_scalar, wire_via_scalar};
 use crate::{Code, FromScalar, RuleError, Scalar};
 
 /// A closed set of string values: the enum, its wire names, and every trait the other rule
@@ -85,7 +85,7 @@ string_choice! {
 
 string_choice! {
     /// Gender at birth: the deprecated field of API 2023-08-01 that `sex` replaces.
-    Gender, code = Code::InvalidGender, describe = "Deprecated: gender at birth, male or female. Use sex.",
+    Gender, code = Code::InvalidGender, describe = "Gender at birth: male or female (API version 2023-10-04 replaced it with sex).",
     {
         /// `male`
         Male = "male",

@@ -3,8 +3,8 @@
 use jiff::civil::Date;
 use serde_json::json;
 
+use crate::field_value::{deserialize_via_scalar, wire_via_scalar};
 use crate::macros::json_schema_of;
-use crate::wire::{deserialize_via_scalar, wire_via_scalar};
 use crate::{Code, FromScalar, RuleError, Scalar, patterns};
 
 /// The earliest date of birth accepted.

@@ -1,25 +1,26 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
 
-mod body;
 mod choice;
 mod coordinates;
 mod date;
 mod fault;
+mod field_value;
 mod macros;
+mod measures;
 mod metadata;
 pub mod patterns;
 mod text;
-mod wire;
 
 #[path = "garde_rules.rs"]
 pub mod garde;
 
-pub use body::{Height, MAX_POUNDS, Pounds};
 pub use choice::{Diabetes, Gender, MedicalClearance, PaymentPlan, Sex};
 pub use coordinates::Coordinates;
 pub use date::{BirthDate, CalendarDate, EARLIEST_BIRTH_DATE, ProjectBirthdate, today};
 pub use fault::{Code, Fault, Report, RuleError};
+pub use field_value::{FromScalar, FromWire, Scalar};
+pub use measures::{Height, MAX_POUNDS, Pounds};
 pub use metadata::{
     METADATA_MAX_BYTES, METADATA_MAX_DEPTH, METADATA_MAX_KEY_CHARS, METADATA_MAX_KEYS, Metadata,
 };
@@ -28,7 +29,6 @@ pub use text::{
     NAME_MAX_CHARS, Name, PHONE_MAX_DIGITS, PHONE_MIN_DIGITS, PhoneNumber, USERNAME_MAX_CHARS,
     Username,
 };
-pub use wire::{FromScalar, FromWire, Scalar};
 
 /// The calendar-date type the rules hand out (re-exported from `jiff`).
 pub use jiff::civil::Date;

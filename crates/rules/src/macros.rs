@@ -55,8 +55,8 @@ macro_rules! string_rule {
             }
         }
 
-        $crate::wire::wire_via_scalar!($ty);
-        $crate::wire::deserialize_via_scalar!($ty);
+        $crate::field_value::wire_via_scalar!($ty);
+        $crate::field_value::deserialize_via_scalar!($ty);
         $crate::macros::json_schema_of!($ty, $schema);
     };
 }

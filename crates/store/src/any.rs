@@ -92,6 +92,9 @@ impl Store for AnyStore {
     async fn create_project(&self, project: &NewProject) -> Result<Project, StoreError> {
         both!(self, s => s.create_project(project))
     }
+    async fn set_project_settings(&self, project: &NewProject) -> Result<Project, StoreError> {
+        both!(self, s => s.set_project_settings(project))
+    }
     async fn project(&self, id: &ProjectId) -> Result<Option<Project>, StoreError> {
         both!(self, s => s.project(id))
     }

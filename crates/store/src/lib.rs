@@ -6,6 +6,7 @@ mod error;
 mod keys;
 mod postgres;
 mod project;
+mod queries;
 mod rows;
 mod sealing;
 mod sqlite;
@@ -39,6 +40,13 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Creates a project; [`StoreError::ProjectExists`] if the id is taken.
     fn create_project(
+        &self,
+        project: &NewProject,
+    ) -> impl Future<Output = Result<Project, StoreError>> + Send;
+
+    /// Replaces the settings of the project `project.id`; [`StoreError::NotFound`] if there
+    /// is no such project.
+    fn set_project_settings(
         &self,
         project: &NewProject,
     ) -> impl Future<Output = Result<Project, StoreError>> + Send;

@@ -3,6 +3,7 @@
 use std::fmt;
 use std::str::FromStr;
 
+use fitmate_model::ApiVersion;
 use jiff::Timestamp;
 
 /// A project id: 1 to 63 characters of `a-z`, `0-9` and `-`, starting with a letter or
@@ -58,10 +59,12 @@ pub struct NewProject {
     pub webhook_timeout_ms: u32,
     /// Whether creating a user sends a welcome email.
     pub welcome_email: bool,
+    /// The API version the validation webhook receives its `data` in.
+    pub webhook_version: ApiVersion,
 }
 
 impl NewProject {
-    /// A project with no webhook and welcome emails on.
+    /// A project with no webhook, welcome emails on, and webhook calls in the current version.
     pub fn new(id: ProjectId) -> Self {
         NewProject {
             id,
@@ -69,6 +72,7 @@ impl NewProject {
             webhook_secret: None,
             webhook_timeout_ms: 5_000,
             welcome_email: true,
+            webhook_version: ApiVersion::CURRENT,
         }
     }
 }

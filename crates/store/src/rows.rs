@@ -31,6 +31,10 @@ macro_rules! decoders {
                     webhook_timeout_ms: u32::try_from(timeout)
                         .map_err(|e| $crate::StoreError::corrupt("project", e))?,
                     welcome_email: row.try_get("welcome_email")?,
+                    webhook_version: row
+                        .try_get::<String, _>("webhook_version")?
+                        .parse()
+                        .map_err(|e| $crate::StoreError::corrupt("project", e))?,
                 },
                 created_at: $crate::rows::timestamp(row.try_get("created_at")?)?,
             })

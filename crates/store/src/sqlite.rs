@@ -313,17 +313,12 @@ impl Store for SqliteStore {
 
     async fn create_project(&self, project: &NewProject) -> Result<Project, StoreError> {
         let now = Timestamp::now();
-        let inserted = sqlx::query(
-            "INSERT INTO projects
-                (id, created_at, validation_webhook, webhook_secret, webhook_timeout_ms, welcome_email)
-             VALUES (?, ?, ?, ?, ?, ?)",
+        let inserted = crate::queries::bind_settings(
+            sqlx::query(crate::queries::INSERT_PROJECT)
+                .bind(project.id.as_str())
+                .bind(millis(now)),
+            project,
         )
-        .bind(project.id.as_str())
-        .bind(millis(now))
-        .bind(&project.validation_webhook)
-        .bind(&project.webhook_secret)
-        .bind(i64::from(project.webhook_timeout_ms))
-        .bind(project.welcome_email)
         .execute(&self.writer)
         .await;
         match inserted {
@@ -334,6 +329,21 @@ impl Store for SqliteStore {
             Err(e) if is_unique_violation(&e) => Err(StoreError::ProjectExists),
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn set_project_settings(&self, project: &NewProject) -> Result<Project, StoreError> {
+        let updated = crate::queries::bind_settings(
+            sqlx::query(crate::queries::UPDATE_PROJECT).bind(project.id.as_str()),
+            project,
+        )
+        .execute(&self.writer)
+        .await?;
+        if updated.rows_affected() == 0 {
+            return Err(StoreError::NotFound("project"));
+        }
+        self.project(&project.id)
+            .await?
+            .ok_or(StoreError::NotFound("project"))
     }
 
     async fn project(&self, id: &ProjectId) -> Result<Option<Project>, StoreError> {

@@ -12,7 +12,7 @@
 
 use fitmate_transport::client::{Client, Environment, Error};
 use fitmate_transport::model::rules::Email;
-use fitmate_transport::model::{v2023_08_01, v2023_10_04};
+use fitmate_transport::model::{ApiVersion, head};
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
@@ -23,27 +23,30 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     };
     let client = Client::builder(Environment::Custom(base), key).build()?;
 
-    let create = v2023_10_04::CreateUserRequest::from_slice(
+    let create = head::CreateUserRequest::from_slice(
         br#"{"email": "example@clinic.example", "firstname": "Ada", "lastname": "Lovelace",
              "phonenumber": "+44 20 7946 0000", "dateOfBirth": "1985-12-10", "sex": "female",
              "height": "5ft 5in", "currentWeight": 140, "pregnant": false, "diabetes": 1,
              "glp1drugs": false, "paymentPlan": 12, "planStartDate": "2027-01-01",
              "medicalClearance": "nutrition"}"#,
     )?;
-    match client.v2023_10_04().create_user(&create).await {
+    match client.create_user(&create).await {
         Ok(created) => println!("created {}", created.identifier),
         Err(Error::EmailExists) => println!("Email already exists"),
         Err(other) => return Err(other.into()),
     }
 
-    let update = v2023_10_04::UpdateUserRequest::from_slice(
+    let update = head::UpdateUserRequest::from_slice(
         br#"{"email": "example@clinic.example", "glp1drugs": true}"#,
     )?;
-    client.v2023_10_04().update_user(&update).await?;
+    client.update_user(&update).await?;
 
     let email = Email::parse("example@clinic.example")?;
-    let found: v2023_08_01::RetrieveUserResponse =
-        client.v2023_08_01().retrieve_user(&email).await?;
+    // Read back as the older version renders it: gender and weight.
+    let found = client
+        .in_version(ApiVersion::V2023_08_01)
+        .retrieve_user(&email)
+        .await?;
     println!("{}", serde_json::to_string_pretty(&found)?);
     Ok(())
 }

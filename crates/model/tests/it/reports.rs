@@ -2,7 +2,7 @@
 //! order, with its path, code and message.
 
 use fitmate_model::rules::Report;
-use fitmate_model::{projects, v2023_08_01, v2023_10_04};
+use fitmate_model::{ApiVersion, head, projects};
 
 fn shown(report: Report) -> String {
     report
@@ -34,14 +34,14 @@ fn a_create_body_with_many_faults_reports_each_once() {
         "emial": "x",
         "metadata": {"": 1}
     }"#;
-    let report = v2023_10_04::CreateUserRequest::from_slice(body).unwrap_err();
+    let report = head::CreateUserRequest::from_slice(body).unwrap_err();
     insta::assert_snapshot!(shown(report));
 }
 
 #[test]
 fn an_old_version_update_reports_its_own_rules() {
     let body = br#"{"email": "jane@doe.com", "gender": "male", "pregnant": true, "weight": 1501}"#;
-    let report = v2023_08_01::UpdateUserRequest::from_slice(body).unwrap_err();
+    let report = ApiVersion::V2023_08_01.read_update(body).unwrap_err();
     insta::assert_snapshot!(shown(report));
 }
 

@@ -6,7 +6,7 @@
 //! use fitmate_transport::model::rules::Email;
 //!
 //! let client = Client::builder(Environment::Sandbox, "fm_...").build()?;
-//! let found = client.v2023_10_04().retrieve_user(&Email::parse("jane@doe.com")?).await?;
+//! let found = client.retrieve_user(&Email::parse("jane@doe.com")?).await?;
 //! println!("{}", found.identifier);
 //! # Ok(())
 //! # }
@@ -23,7 +23,9 @@ use std::time::Duration;
 
 use fitmate_model::error::ErrorBody;
 use fitmate_model::rules::{Code, Email, Fault, Report};
-use fitmate_model::{ApiVersion, CreateUserResponse, RetrieveUserRequest, projects};
+use fitmate_model::{
+    ApiVersion, CreateUserResponse, RetrieveUserRequest, UserAnswer, head, projects,
+};
 use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
@@ -69,7 +71,8 @@ pub struct ClientBuilder {
 
 impl ClientBuilder {
     /// The version of calls that do not name one (the project API); the current one unless
-    /// set. Each version's own methods ([`Client::v2023_08_01`]) always send theirs.
+    /// set. The typed calls ([`Client::create_user`]) always send the current version, and
+    /// [`Client::in_version`] its own.
     pub fn version(mut self, version: ApiVersion) -> Self {
         self.version = version;
         self
@@ -187,14 +190,59 @@ impl Client {
         }
     }
 
-    /// The endpoints of version 2023-08-01.
-    pub fn v2023_08_01(&self) -> V2023_08_01<'_> {
-        V2023_08_01 { client: self }
+    /// `POST /users/create` in the current version. Checked locally first (unless turned
+    /// off). If no answer comes after sending (or a 502/503/504), the user is read back by
+    /// email: the same data means the create happened and its answer is returned; other
+    /// data is [`Error::EmailExists`]; no user means it did not, and it is sent again.
+    pub async fn create_user(
+        &self,
+        request: &head::CreateUserRequest,
+    ) -> Result<CreateUserResponse, Error> {
+        if self.inner.validate {
+            request.check().map_err(Error::Invalid)?;
+        }
+        let body = serde_json::to_vec(request).map_err(|e| local_fault("", &e))?;
+        let expected = request
+            .clone()
+            .into_user()
+            .ok()
+            .map(|user| ApiVersion::CURRENT.render_user(&user));
+        self.create(ApiVersion::CURRENT, &request.email, body, expected)
+            .await
     }
 
-    /// The endpoints of version 2023-10-04 (the current one).
-    pub fn v2023_10_04(&self) -> V2023_10_04<'_> {
-        V2023_10_04 { client: self }
+    /// `POST /users/update` in the current version: changes the fields given of the user
+    /// with this email.
+    pub async fn update_user(
+        &self,
+        request: &head::UpdateUserRequest,
+    ) -> Result<head::UpdateUserResponse, Error> {
+        if self.inner.validate {
+            request.check().map_err(Error::Invalid)?;
+        }
+        let body = serde_json::to_vec(request).map_err(|e| local_fault("", &e))?;
+        self.call(
+            reqwest::Method::POST,
+            "/users/update",
+            ApiVersion::CURRENT,
+            body,
+            Surface::Fitmate,
+        )
+        .await
+    }
+
+    /// `POST /users/retrieve` in the current version: the user with this email.
+    pub async fn retrieve_user(&self, email: &Email) -> Result<head::RetrieveUserResponse, Error> {
+        self.retrieve(ApiVersion::CURRENT, email).await
+    }
+
+    /// The endpoints in `version`, any supported one, with bodies and answers as that
+    /// version has them (JSON, checked locally by that version's rules).
+    pub fn in_version(&self, version: ApiVersion) -> InVersion<'_> {
+        InVersion {
+            client: self,
+            version,
+        }
     }
 
     /// `PATCH /{project}/users/{user}`: changes the fields given of a user's profile and
@@ -280,13 +328,14 @@ impl Client {
     }
 
     /// `POST /users/create` for any version: retries what was surely not written, and
-    /// settles what may have been (no answer, or 502/503/504) by reading the user back.
-    async fn create<R: Retrieved>(
+    /// settles what may have been (no answer, or 502/503/504) by reading the user back and
+    /// comparing it with `expected`, the user as `version` renders it.
+    async fn create(
         &self,
         version: ApiVersion,
         email: &Email,
         body: Vec<u8>,
-        expected: impl Fn() -> Option<R::Data>,
+        expected: Option<serde_json::Map<String, serde_json::Value>>,
     ) -> Result<CreateUserResponse, Error> {
         let mut attempt = 1;
         loop {
@@ -299,9 +348,9 @@ impl Client {
                 Outcome::ConnectFailed => false,
             };
             if unknown {
-                match self.retrieve::<R>(version, email).await.map(R::into_parts) {
-                    Ok((identifier, found)) if expected().as_ref() == Some(&found) => {
-                        return Ok(CreateUserResponse::new(email, identifier));
+                match self.retrieve::<UserAnswer>(version, email).await {
+                    Ok(found) if expected.as_ref() == Some(&found.data) => {
+                        return Ok(CreateUserResponse::new(email, found.identifier));
                     }
                     Ok(_) => return Err(Error::EmailExists),
                     // Not there: the create did not happen, so sending it again is safe.
@@ -437,99 +486,78 @@ fn projects_error(status: u16, headers: &HeaderMap, bytes: &[u8]) -> Error {
     }
 }
 
-/// A retrieve answer: the identifier and the user as a version renders it.
-trait Retrieved: DeserializeOwned {
-    type Data: PartialEq;
-    fn into_parts(self) -> (Uuid, Self::Data);
+/// The endpoints in one version: bodies as JSON, checked locally by that version's rules
+/// (unless turned off), and answers as [`UserAnswer`]s. From [`Client::in_version`].
+#[derive(Debug, Clone, Copy)]
+pub struct InVersion<'c> {
+    client: &'c Client,
+    version: ApiVersion,
 }
 
-impl Retrieved for fitmate_model::v2023_08_01::RetrieveUserResponse {
-    type Data = fitmate_model::v2023_08_01::User;
-    fn into_parts(self) -> (Uuid, Self::Data) {
-        (self.identifier, self.data)
+impl InVersion<'_> {
+    /// The version of these calls.
+    pub fn version(&self) -> ApiVersion {
+        self.version
+    }
+
+    /// `POST /users/create` in this version, settled as [`Client::create_user`] settles.
+    pub async fn create_user(&self, body: &serde_json::Value) -> Result<CreateUserResponse, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| local_fault("", &e))?;
+        let read = self.version.read_create(&bytes);
+        let user = match read {
+            Ok(user) => Some(user),
+            Err(report) if self.client.inner.validate => return Err(Error::Invalid(report)),
+            Err(_) => None,
+        };
+        let Some(email) = user
+            .as_ref()
+            .map(|u| u.email.clone())
+            .or_else(|| email_of(body))
+        else {
+            // Unchecked and without a readable email: nothing to settle by, so send it once.
+            return self
+                .client
+                .call(
+                    reqwest::Method::POST,
+                    "/users/create",
+                    self.version,
+                    bytes,
+                    Surface::Fitmate,
+                )
+                .await;
+        };
+        let expected = user.map(|user| self.version.render_user(&user));
+        self.client
+            .create(self.version, &email, bytes, expected)
+            .await
+    }
+
+    /// `POST /users/update` in this version: the user after the update, as this version
+    /// renders an update answer.
+    pub async fn update_user(&self, body: &serde_json::Value) -> Result<UserAnswer, Error> {
+        let bytes = serde_json::to_vec(body).map_err(|e| local_fault("", &e))?;
+        if self.client.inner.validate {
+            self.version.read_update(&bytes).map_err(Error::Invalid)?;
+        }
+        self.client
+            .call(
+                reqwest::Method::POST,
+                "/users/update",
+                self.version,
+                bytes,
+                Surface::Fitmate,
+            )
+            .await
+    }
+
+    /// `POST /users/retrieve` in this version: the user with this email, as this version
+    /// renders it.
+    pub async fn retrieve_user(&self, email: &Email) -> Result<UserAnswer, Error> {
+        self.client.retrieve(self.version, email).await
     }
 }
 
-impl Retrieved for fitmate_model::v2023_10_04::RetrieveUserResponse {
-    type Data = fitmate_model::v2023_10_04::User;
-    fn into_parts(self) -> (Uuid, Self::Data) {
-        (self.identifier, self.data)
-    }
+/// The email of a body that did not pass the local check, if it has a valid one.
+fn email_of(body: &serde_json::Value) -> Option<Email> {
+    body.get("email")?.as_str()?.parse().ok()
 }
-
-macro_rules! version_handle {
-    ($(#[$meta:meta])* $name:ident, $module:ident, $version:expr) => {
-        $(#[$meta])*
-        #[derive(Debug, Clone, Copy)]
-        pub struct $name<'c> {
-            client: &'c Client,
-        }
-
-        impl $name<'_> {
-            /// `POST /users/create`. Checked locally first (unless turned off). If no answer
-            /// comes after sending (or a 502/503/504), the user is read back by email: the
-            /// same data means the create happened and its answer is returned; other data
-            /// is [`Error::EmailExists`]; no user means it did not, and it is sent again.
-            pub async fn create_user(
-                &self,
-                request: &fitmate_model::$module::CreateUserRequest,
-            ) -> Result<CreateUserResponse, Error> {
-                if self.client.inner.validate {
-                    request.check().map_err(Error::Invalid)?;
-                }
-                let body = serde_json::to_vec(request).map_err(|e| local_fault("", &e))?;
-                // What a retrieve renders if this create happened; only needed to settle.
-                let expected = || {
-                    request
-                        .clone()
-                        .into_user()
-                        .ok()
-                        .map(|user| fitmate_model::$module::User::from(&user))
-                };
-                self.client
-                    .create::<fitmate_model::$module::RetrieveUserResponse>(
-                        $version,
-                        &request.email,
-                        body,
-                        expected,
-                    )
-                    .await
-            }
-
-            /// `POST /users/update`: changes the fields given of the user with this email.
-            pub async fn update_user(
-                &self,
-                request: &fitmate_model::$module::UpdateUserRequest,
-            ) -> Result<fitmate_model::$module::UpdateUserResponse, Error> {
-                if self.client.inner.validate {
-                    request.check().map_err(Error::Invalid)?;
-                }
-                let body = serde_json::to_vec(request).map_err(|e| local_fault("", &e))?;
-                self.client
-                    .call(reqwest::Method::POST, "/users/update", $version, body, Surface::Fitmate)
-                    .await
-            }
-
-            /// `POST /users/retrieve`: the user with this email, rendered in this version.
-            pub async fn retrieve_user(
-                &self,
-                email: &Email,
-            ) -> Result<fitmate_model::$module::RetrieveUserResponse, Error> {
-                self.client.retrieve($version, email).await
-            }
-        }
-    };
-}
-
-version_handle!(
-    /// The endpoints of version 2023-08-01: every call sends `Fitmate-Version: 2023-08-01`.
-    V2023_08_01,
-    v2023_08_01,
-    ApiVersion::V2023_08_01
-);
-version_handle!(
-    /// The endpoints of version 2023-10-04: every call sends `Fitmate-Version: 2023-10-04`.
-    V2023_10_04,
-    v2023_10_04,
-    ApiVersion::V2023_10_04
-);

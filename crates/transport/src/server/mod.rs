@@ -20,10 +20,10 @@ mod auth;
 mod error;
 mod extract;
 mod finish;
-mod fitmate;
 mod keys;
 mod mail;
 mod projects;
+mod users;
 mod webhook;
 
 use std::future::Future;
@@ -132,6 +132,8 @@ struct Inner<S> {
     /// The per-key token buckets, when a rate limit is set.
     limiter: Option<KeyLimiter>,
     openapi: axum::body::Bytes,
+    /// The OpenAPI document of each version, in `ApiVersion::NEWEST_FIRST` order.
+    openapi_versions: Vec<(fitmate_model::ApiVersion, axum::body::Bytes)>,
 }
 
 impl<S> Clone for App<S> {
@@ -146,6 +148,14 @@ impl<S: Store> App<S> {
     /// The state of a server over `store`.
     pub fn new(store: S, config: ServerConfig) -> Self {
         let openapi = serde_json::to_vec_pretty(&fitmate_model::openapi()).unwrap_or_default();
+        let openapi_versions = fitmate_model::ApiVersion::NEWEST_FIRST
+            .iter()
+            .map(|version| {
+                let document = fitmate_model::openapi_for(*version);
+                let bytes = serde_json::to_vec_pretty(&document).unwrap_or_default();
+                (*version, bytes.into())
+            })
+            .collect();
         App {
             inner: Arc::new(Inner {
                 store,
@@ -168,6 +178,7 @@ impl<S: Store> App<S> {
                 }),
                 config,
                 openapi: openapi.into(),
+                openapi_versions,
             }),
         }
     }
@@ -206,9 +217,9 @@ impl<S: Store> App<S> {
 pub fn router<S: Store>(app: App<S>) -> Router {
     let timeout = app.inner.config.request_timeout;
     Router::new()
-        .route("/users/create", post(fitmate::create::<S>))
-        .route("/users/update", post(fitmate::update::<S>))
-        .route("/users/retrieve", post(fitmate::retrieve::<S>))
+        .route("/users/create", post(users::create::<S>))
+        .route("/users/update", post(users::update::<S>))
+        .route("/users/retrieve", post(users::retrieve::<S>))
         .route(
             "/{project_id}/users/{user_id}",
             patch(projects::update::<S>),
@@ -217,6 +228,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz::<S>))
         .route("/openapi.json", get(openapi::<S>))
+        .route("/openapi/{document}", get(openapi_of_version::<S>))
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
         .with_state(app)
@@ -436,9 +448,27 @@ async fn readyz<S: Store>(State(app): State<App<S>>) -> Response {
 }
 
 async fn openapi<S: Store>(State(app): State<App<S>>) -> Response {
+    json_document(app.inner.openapi.clone())
+}
+
+/// `GET /openapi/<version>.json`: the OpenAPI document of one version.
+async fn openapi_of_version<S: Store>(
+    State(app): State<App<S>>,
+    axum::extract::Path(document): axum::extract::Path<String>,
+) -> Result<Response, ApiError> {
+    let wanted = document.strip_suffix(".json").unwrap_or("");
+    app.inner
+        .openapi_versions
+        .iter()
+        .find(|(version, _)| version.as_str() == wanted)
+        .map(|(_, bytes)| json_document(bytes.clone()))
+        .ok_or(ApiError::RouteNotFound)
+}
+
+fn json_document(bytes: axum::body::Bytes) -> Response {
     (
         [(CONTENT_TYPE, HeaderValue::from_static("application/json"))],
-        app.inner.openapi.clone(),
+        bytes,
     )
         .into_response()
 }

@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
-use fitmate_model::projects::{UpdateUserRequest, UserProfile};
+use fitmate_model::projects::UserProfile;
 use fitmate_store::Store;
 use uuid::Uuid;
 
@@ -21,7 +21,7 @@ pub(crate) async fn update<S: Store>(
     if project_id != caller.project.as_str() {
         return Err(ApiError::Forbidden);
     }
-    let changes = UpdateUserRequest::from_slice(&body)?.into_changes();
+    let changes = caller.version.read_profile_update(&body)?;
     // Not a UUID: no user can have that identifier.
     let id = Uuid::parse_str(&user_id).map_err(|_| ApiError::UserNotFound)?;
     let stored = apply::update_user(&app, &caller.settings, Target::Id(id), &changes).await?;

@@ -1,7 +1,8 @@
 //! The validateUserUpdated webhook: a project's own server approves every update first.
 //!
-//! The call is `POST <url>` with `{"event":"validateUserUpdated","projectId","userId",
-//! "data"}`, `X-Timestamp` (unix milliseconds) and `X-Signature`, the hex HMAC-SHA256 of
+//! The call is `POST <url>` with `{"event":"validateUserUpdated","apiVersion","projectId",
+//! "userId","data"}` (`data`: the changes, named as the project's webhook version names
+//! them), `X-Timestamp` (unix milliseconds) and `X-Signature`, the hex HMAC-SHA256 of
 //! `"<timestamp>.<body>"` under the project's secret. Only a 2xx JSON answer whose
 //! `X-Response-Signature` is the HMAC of `"<timestamp>.<answer body>"` (same timestamp)
 //! counts; `{"valid": true}` lets the update through, `{"valid": false, "message"}`
@@ -75,11 +76,13 @@ async fn call(
     changes: &UserChanges,
 ) -> Result<Verdict, Verdict> {
     let unavailable = |why: String| Verdict::Unavailable(why);
+    let version = project.settings.webhook_version;
     let body = serde_json::to_vec(&serde_json::json!({
         "event": "validateUserUpdated",
+        "apiVersion": version,
         "projectId": project.id().as_str(),
         "userId": user,
-        "data": changes,
+        "data": version.render_changes(changes),
     }))
     .map_err(|e| unavailable(format!("encoding the call: {e}")))?;
     let timestamp = jiff::Timestamp::now().as_millisecond().to_string();

@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
 use fitmate_transport::client::{Client, Environment, Error, RetryPolicy};
-use fitmate_transport::model::{rules::Email, v2023_10_04};
+use fitmate_transport::model::{head, rules::Email};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -22,7 +22,7 @@ fn email() -> Email {
     Email::parse("jane@doe.com").unwrap()
 }
 
-fn create_request() -> v2023_10_04::CreateUserRequest {
+fn create_request() -> head::CreateUserRequest {
     let body = json!({
         "email": "jane@doe.com", "firstname": "Jane", "lastname": "Doe",
         "phonenumber": "5550100", "dateOfBirth": "1990-12-23", "sex": "female",
@@ -30,7 +30,7 @@ fn create_request() -> v2023_10_04::CreateUserRequest {
         "glp1drugs": false, "paymentPlan": 1, "planStartDate": "2026-12-01",
         "medicalClearance": "full",
     });
-    v2023_10_04::CreateUserRequest::from_slice(body.to_string().as_bytes()).unwrap()
+    head::CreateUserRequest::from_slice(body.to_string().as_bytes()).unwrap()
 }
 
 /// The retrieve answer for `create_request()`'s user, as the server renders it.
@@ -39,7 +39,7 @@ fn retrieved(identifier: &str) -> serde_json::Value {
     json!({
         "message": "User retrieved successfully",
         "identifier": identifier,
-        "data": v2023_10_04::User::from(&user),
+        "data": head::User::from(&user),
     })
 }
 
@@ -58,11 +58,7 @@ async fn a_hanging_server_hits_the_timeout() {
         .build()
         .unwrap();
     let started = Instant::now();
-    let error = client
-        .v2023_10_04()
-        .retrieve_user(&email())
-        .await
-        .unwrap_err();
+    let error = client.retrieve_user(&email()).await.unwrap_err();
     assert!(matches!(error, Error::Transport(_)), "{error:?}");
     assert!(error.is_retryable());
     assert!(
@@ -85,7 +81,6 @@ async fn a_503_then_a_200_succeeds() {
         .mount(&server)
         .await;
     let found = client(&server, Duration::from_secs(5))
-        .v2023_10_04()
         .retrieve_user(&email())
         .await
         .unwrap();
@@ -107,7 +102,6 @@ async fn retry_after_is_honoured() {
         .await;
     let started = Instant::now();
     client(&server, Duration::from_secs(5))
-        .v2023_10_04()
         .retrieve_user(&email())
         .await
         .unwrap();
@@ -126,12 +120,10 @@ async fn a_400_is_never_retried_and_keeps_every_fault() {
         })))
         .mount(&server)
         .await;
-    let request = v2023_10_04::UpdateUserRequest::from_slice(
-        br#"{"email": "jane@doe.com", "glp1drugs": true}"#,
-    )
-    .unwrap();
+    let request =
+        head::UpdateUserRequest::from_slice(br#"{"email": "jane@doe.com", "glp1drugs": true}"#)
+            .unwrap();
     let error = client(&server, Duration::from_secs(5))
-        .v2023_10_04()
         .update_user(&request)
         .await
         .unwrap_err();
@@ -160,17 +152,9 @@ async fn documented_errors_become_their_variants() {
         .mount(&server)
         .await;
     let client = client(&server, Duration::from_secs(5));
-    let error = client
-        .v2023_10_04()
-        .create_user(&create_request())
-        .await
-        .unwrap_err();
+    let error = client.create_user(&create_request()).await.unwrap_err();
     assert!(matches!(error, Error::PhoneExists), "{error:?}");
-    let error = client
-        .v2023_10_04()
-        .retrieve_user(&email())
-        .await
-        .unwrap_err();
+    let error = client.retrieve_user(&email()).await.unwrap_err();
     match error {
         Error::Server {
             status, request_id, ..
@@ -194,7 +178,6 @@ async fn an_unanswered_create_is_settled_by_reading_the_user_back() {
         .mount(&server)
         .await;
     let created = client(&server, Duration::from_millis(300))
-        .v2023_10_04()
         .create_user(&create_request())
         .await
         .unwrap();
@@ -226,7 +209,6 @@ async fn an_unanswered_create_whose_email_holds_other_data_is_email_exists() {
         .mount(&server)
         .await;
     let error = client(&server, Duration::from_secs(5))
-        .v2023_10_04()
         .create_user(&create_request())
         .await
         .unwrap_err();
@@ -241,7 +223,6 @@ async fn invalid_payloads_fail_before_sending() {
     request.pregnant = Some(true);
     request.sex = Some(fitmate_transport::model::rules::Sex::Male);
     let error = client(&server, Duration::from_secs(5))
-        .v2023_10_04()
         .create_user(&request)
         .await
         .unwrap_err();

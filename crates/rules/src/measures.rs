@@ -2,8 +2,8 @@
 
 use serde_json::json;
 
+use crate::field_value::{deserialize_via_scalar, wire_via_scalar};
 use crate::macros::json_schema_of;
-use crate::wire::{deserialize_via_scalar, wire_via_scalar};
 use crate::{Code, FromScalar, RuleError, Scalar, patterns};
 
 /// The heaviest weight accepted, in pounds.
@@ -150,6 +150,16 @@ impl Pounds {
     /// The pounds.
     pub fn get(self) -> f64 {
         self.0
+    }
+
+    /// The JSON Schema of a weight in an answer: always a JSON number, never a string.
+    pub fn answer_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "number",
+            "exclusiveMinimum": 0,
+            "maximum": MAX_POUNDS,
+            "description": "Weight in pounds, above 0 and at most 1500.",
+        })
     }
 }
 

@@ -1,0 +1,223 @@
+//! Rules across fields, written once on the head's bodies: a version that lacks one of a
+//! rule's fields never has the rule (its reader leaves the field `None`, its schema drops
+//! the rule).
+
+use fitmate_rules::{Code, Fault, Gender, Pounds, Report, Sex};
+use serde_json::{Map, Value, json};
+
+use crate::body_reader::join;
+use crate::chain::{HeadField, View};
+
+/// True when the report already holds a fault for `path` (so a rule on it is moot).
+fn faulted(report: &Report, path: &str) -> bool {
+    report.faults().iter().any(|f| f.field == path)
+}
+
+/// `sex` and the deprecated `gender`, both given, must say the same.
+pub(crate) fn sex_matches_gender(
+    sex: Option<Sex>,
+    gender: Option<Gender>,
+    prefix: &str,
+    report: &mut Report,
+) {
+    if let (Some(sex), Some(gender)) = (sex, gender)
+        && Sex::from(gender) != sex
+    {
+        report.push(Fault::new(
+            join(prefix, "gender"),
+            Code::SexGenderMismatch,
+            format!("gender {gender} (deprecated) disagrees with sex {sex}; send sex alone"),
+        ));
+    }
+}
+
+/// One of `sex` or the deprecated `gender` must be given.
+pub(crate) fn sex_or_gender_given(
+    sex: Option<Sex>,
+    gender: Option<Gender>,
+    prefix: &str,
+    report: &mut Report,
+) {
+    field_or_deprecated_given(
+        sex.is_some() || gender.is_some(),
+        ("sex", "gender"),
+        prefix,
+        report,
+    );
+}
+
+/// A required field that a deprecated one may stand in for: unless either was given, the
+/// field is required, except when one of the two already has a fault of its own.
+fn field_or_deprecated_given(
+    given: bool,
+    (field, deprecated): (&str, &str),
+    prefix: &str,
+    report: &mut Report,
+) {
+    if given {
+        return;
+    }
+    let path = join(prefix, field);
+    if !faulted(report, &path) && !faulted(report, &join(prefix, deprecated)) {
+        report.push(Fault::new(
+            path,
+            Code::Required,
+            format!("{field} is required (or the deprecated {deprecated})"),
+        ));
+    }
+}
+
+/// `currentWeight` and the deprecated `weight`, both given, must be the same weight.
+pub(crate) fn current_weight_matches_weight(
+    current: Option<Pounds>,
+    weight: Option<Pounds>,
+    prefix: &str,
+    report: &mut Report,
+) {
+    if let (Some(current), Some(weight)) = (current, weight)
+        && current != weight
+    {
+        report.push(Fault::new(
+            join(prefix, "weight"),
+            Code::WeightMismatch,
+            format!("weight {weight} (deprecated) disagrees with currentWeight {current}; send currentWeight alone"),
+        ));
+    }
+}
+
+/// One of `currentWeight` or the deprecated `weight` must be given.
+pub(crate) fn current_weight_given(
+    current: Option<Pounds>,
+    weight: Option<Pounds>,
+    prefix: &str,
+    report: &mut Report,
+) {
+    field_or_deprecated_given(
+        current.is_some() || weight.is_some(),
+        ("currentWeight", "weight"),
+        prefix,
+        report,
+    );
+}
+
+/// A male user cannot be pregnant.
+pub(crate) fn not_pregnant_if_male(
+    pregnant: Option<bool>,
+    sex: Option<Sex>,
+    prefix: &str,
+    report: &mut Report,
+) {
+    if pregnant == Some(true) && sex == Some(Sex::Male) {
+        report.push(pregnant_male(prefix));
+    }
+}
+
+pub(crate) fn pregnant_male(prefix: &str) -> Fault {
+    Fault::new(
+        join(prefix, "pregnant"),
+        Code::PregnantMale,
+        "pregnant cannot be true for a male user",
+    )
+}
+
+/// A rule across fields as JSON Schema, with the head fields it speaks of.
+#[derive(Debug, Clone)]
+pub(crate) struct SchemaRule {
+    fields: Vec<&'static str>,
+    schema: Value,
+}
+
+impl SchemaRule {
+    /// The rule as `view` has its body: `None` when the version lacks one of its fields,
+    /// else the schema with the fields under the version's names.
+    pub(crate) fn in_view(self, view: &View, head: &[HeadField]) -> Option<Value> {
+        let mut schema = self.schema;
+        for name in &self.fields {
+            let (field, _) = view
+                .fields
+                .iter()
+                .zip(head)
+                .find(|(_, h)| h.name == *name)?;
+            if !field.presence.accepted() {
+                return None;
+            }
+            if field.name != *name {
+                rename(&mut schema, name, field.name);
+            }
+        }
+        Some(schema)
+    }
+}
+
+/// Renames a property in a schema: in `properties` and `required`, at any depth.
+fn rename(schema: &mut Value, from: &str, to: &str) {
+    match schema {
+        Value::Object(object) => {
+            if let Some(Value::Object(properties)) = object.get_mut("properties") {
+                let renamed: Map<String, Value> = std::mem::take(properties)
+                    .into_iter()
+                    .map(|(k, v)| {
+                        if k == from {
+                            (to.to_owned(), v)
+                        } else {
+                            (k, v)
+                        }
+                    })
+                    .collect();
+                *properties = renamed;
+            }
+            if let Some(Value::Array(required)) = object.get_mut("required") {
+                for name in required.iter_mut() {
+                    if name == from {
+                        *name = Value::from(to);
+                    }
+                }
+            }
+            for value in object.values_mut() {
+                rename(value, from, to);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(|v| rename(v, from, to)),
+        _ => {}
+    }
+}
+
+/// The schema of "`field` is `male`, so `pregnant` is not true".
+pub(crate) fn schema_not_pregnant_if_male(field: &'static str) -> SchemaRule {
+    SchemaRule {
+        fields: vec![field, "pregnant"],
+        schema: json!({
+            "if": {
+                "required": [field, "pregnant"],
+                "properties": {field: {"const": "male"}, "pregnant": {}},
+            },
+            "then": {"properties": {"pregnant": {"const": false}}},
+        }),
+    }
+}
+
+/// The schema of "`sex` and `gender`, both given, agree".
+pub(crate) fn schema_sex_matches_gender() -> SchemaRule {
+    SchemaRule {
+        fields: vec!["sex", "gender"],
+        schema: json!({
+            "if": {"required": ["sex", "gender"], "properties": {"sex": {}, "gender": {}}},
+            "then": {"anyOf": [
+                {"properties": {"sex": {"const": "male"}, "gender": {"const": "male"}}},
+                {"properties": {"sex": {"const": "female"}, "gender": {"const": "female"}}},
+            ]},
+        }),
+    }
+}
+
+/// The schema of "`a` or `b` is given". Each branch names its field among its properties
+/// too, so strict validators (ajv's strictRequired) see the required field defined.
+pub(crate) fn schema_either_given(a: &'static str, b: &'static str) -> SchemaRule {
+    SchemaRule {
+        fields: vec![a, b],
+        schema: json!({"anyOf": [
+            {"required": [a], "properties": {a: {}}},
+            {"required": [b], "properties": {b: {}}},
+        ]}),
+    }
+}

@@ -1,0 +1,51 @@
+//! `POST /users/create`, `/users/update` and `/users/retrieve`, in every version: the
+//! caller's version reads the body and renders the answer.
+
+use axum::Json;
+use axum::extract::State;
+use axum::response::{IntoResponse, Response};
+use fitmate_model::CreateUserResponse;
+use fitmate_store::Store;
+
+use super::App;
+use super::apply::{self, Target};
+use super::error::ApiError;
+use super::extract::{Caller, JsonBody};
+
+pub(crate) async fn create<S: Store>(
+    State(app): State<App<S>>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let user = caller.version.read_create(&body)?;
+    let stored = app.store().create_user(&caller.project, &user).await?;
+    if caller.settings.settings.welcome_email {
+        app.wake_mail();
+    }
+    Ok(Json(CreateUserResponse::new(&stored.user.email, stored.id)).into_response())
+}
+
+pub(crate) async fn update<S: Store>(
+    State(app): State<App<S>>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let (email, changes) = caller.version.read_update(&body)?;
+    let stored =
+        apply::update_user(&app, &caller.settings, Target::Email(&email), &changes).await?;
+    Ok(Json(caller.version.render_updated(stored.id, &stored.user)).into_response())
+}
+
+pub(crate) async fn retrieve<S: Store>(
+    State(app): State<App<S>>,
+    caller: Caller,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let email = caller.version.read_retrieve(&body)?;
+    let stored = app
+        .store()
+        .user_by_email(&caller.project, &email)
+        .await?
+        .ok_or(ApiError::UserNotFound)?;
+    Ok(Json(caller.version.render_retrieved(stored.id, &stored.user)).into_response())
+}
