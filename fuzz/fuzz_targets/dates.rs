@@ -14,9 +14,9 @@ use libfuzzer_sys::fuzz_target;
 use regex::Regex;
 
 static DATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(patterns::DATE).unwrap());
-static BIRTH_DATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(patterns::BIRTH_DATE).unwrap());
+static BIRTH_DATE: LazyLock<Regex> = LazyLock::new(|| Regex::new(&patterns::BIRTH_DATE).unwrap());
 static BIRTH_DATE_TIME: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(patterns::BIRTH_DATE_TIME).unwrap());
+    LazyLock::new(|| Regex::new(&patterns::BIRTH_DATE_TIME).unwrap());
 
 const TODAY: Date = Date::constant(2026, 11, 23);
 

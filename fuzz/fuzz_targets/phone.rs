@@ -9,7 +9,7 @@ use fitmate_rules::{PhoneNumber, patterns};
 use libfuzzer_sys::fuzz_target;
 use regex::Regex;
 
-static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new(patterns::PHONE).unwrap());
+static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new(&patterns::PHONE).unwrap());
 
 fuzz_target!(|s: &str| {
     let parsed = PhoneNumber::parse(s);

@@ -9,7 +9,7 @@ use fitmate_rules::{Username, patterns};
 use libfuzzer_sys::fuzz_target;
 use regex::Regex;
 
-static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new(patterns::USERNAME).unwrap());
+static PATTERN: LazyLock<Regex> = LazyLock::new(|| Regex::new(&patterns::USERNAME).unwrap());
 
 fuzz_target!(|s: &str| {
     let parsed = Username::parse(s);

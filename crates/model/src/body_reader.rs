@@ -368,14 +368,14 @@ macro_rules! request {
             [$($typed)* $(#[doc = $doc])* $json => $field : $kind $ty,] [$($rest)*] $($tail)*);
     };
     (@emit
-        [$(#[$meta:meta])* pub struct $name:ident / $draft:ident]
+        [$(#[doc = $sdoc:literal])* pub struct $name:ident / $draft:ident]
         [$($(#[doc = $doc:literal])* $json:literal => $field:ident : $kind:ident $ty:ty,)*]
         [$($(#[doc = $tdoc:literal])* $tjson:literal => $tfield:ident : $tkind:ident $tty:ty,)*]
         $(check = |$d:ident, $p:ident, $r:ident| $check:block;)?
         $(rules = $rules:expr;)?
         $(shape = $shape:expr;)?
     ) => {
-        $(#[$meta])*
+        $(#[doc = $sdoc])*
         #[derive(Debug, Clone, PartialEq, serde::Serialize)]
         pub struct $name {
             $(
@@ -606,20 +606,23 @@ macro_rules! request {
                 concat!(module_path!(), "::", stringify!($name)).into()
             }
             fn json_schema(generator: &mut schemars::SchemaGenerator) -> schemars::Schema {
-                $crate::body_reader::to_schema($crate::body_reader::body_schema::<$name>(
+                let mut schema = $crate::body_reader::body_schema::<$name>(
                     $crate::ApiVersion::CURRENT,
                     generator,
-                ))
+                );
+                let doc = concat!($($sdoc, "\n"),*);
+                $crate::body_reader::describe(&mut schema, &$crate::text::one_line(doc), false);
+                $crate::body_reader::to_schema(schema)
             }
         }
     };
     (
-        $(#[$meta:meta])*
+        $(#[doc = $sdoc:literal])*
         pub struct $name:ident / $draft:ident { $($fields:tt)* }
         $($tail:tt)*
     ) => {
         $crate::body_reader::request!(@split
-            [$(#[$meta])* pub struct $name / $draft]
+            [$(#[doc = $sdoc])* pub struct $name / $draft]
             [$($fields)*]
             []
             [$($fields)*]

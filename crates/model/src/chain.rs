@@ -218,13 +218,7 @@ impl HeadField {
     /// The doc comment as one line of text, for a version where the field is `deprecated`
     /// or not: the head's "Deprecated: ..." sentences are left out where it is not.
     pub fn description(&self, deprecated: bool) -> String {
-        let text = self
-            .doc
-            .lines()
-            .map(str::trim)
-            .filter(|l| !l.is_empty())
-            .collect::<Vec<_>>()
-            .join(" ");
+        let text = crate::text::one_line(self.doc);
         match text.split_once(" Deprecated:") {
             Some((current, _)) if !deprecated => current.to_owned(),
             _ => text,

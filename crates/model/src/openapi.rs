@@ -68,6 +68,11 @@ fn rate_limited(schema: Value, description: &str) -> Value {
     body
 }
 
+/// The 413 description: the body limit in KiB.
+fn too_large() -> String {
+    format!("The body is over {} KiB.", fitmate_rules::max_body_kib())
+}
+
 const BODY_TIMEOUT: &str = "The body did not arrive within the server's body timeout (10 s by default); nothing was changed and the connection is closed. Send the request again.";
 
 const RATE_LIMITED: &str = "The API key sent more requests than its rate allows (per key, per server replica); wait the seconds of `Retry-After`.";
@@ -85,7 +90,7 @@ fn fitmate_errors(extra: &[(&str, &str)]) -> Map<String, Value> {
     );
     add("401", "No API key, or an unknown or revoked one.");
     add("408", BODY_TIMEOUT);
-    add("413", "The body is over 64 KiB.");
+    add("413", &too_large());
     add("415", "The body is not sent as application/json.");
     add(
         "500",
@@ -248,7 +253,6 @@ fn document(scope: Scope) -> Value {
         ("404", "`user/not-found`: no such user in this project."),
         ("405", "`user/method-not-allowed`: this path takes PATCH only."),
         ("409", "`user/username-taken`."),
-        ("413", "`user/payload-too-large`: the body is over 64 KiB."),
         ("415", "`user/unsupported-media-type`: the body is not application/json."),
         ("500", "`user/server-error`: `details` holds a request id, never internal error text."),
         ("503", "`user/validation-unavailable`: the validation webhook was unreachable, timed out or answered unsigned; nothing was changed. Or `user/server-error`: the server could not answer in time or reach its database (`details` holds the request id). Retry it."),
@@ -257,6 +261,13 @@ fn document(scope: Scope) -> Value {
     .map(|(status, description)| (status.to_owned(), answer(project_error.clone(), description)))
     .collect();
     let mut project_errors = project_errors;
+    project_errors.insert(
+        "413".to_owned(),
+        answer(
+            project_error.clone(),
+            &format!("`user/payload-too-large`: {}", too_large()),
+        ),
+    );
     project_errors.insert(
         "408".to_owned(),
         answer(
@@ -306,8 +317,8 @@ fn document(scope: Scope) -> Value {
                 "type": "object",
                 "properties": {"token": {
                     "type": "string",
-                    "pattern": "^[A-Za-z0-9_-]{43}$",
-                    "description": "The token of the magic link: 43 characters of A-Z, a-z, 0-9, - and _.",
+                    "pattern": fitmate_rules::patterns::MAGIC_LINK_TOKEN.as_str(),
+                    "description": format!("The token of the magic link: {} characters of A-Z, a-z, 0-9, - and _.", fitmate_rules::TOKEN_CHARS),
                 }},
                 "required": ["token"],
                 "additionalProperties": false,
@@ -321,7 +332,7 @@ fn document(scope: Scope) -> Value {
                 "400": json_body(error.clone(), "The body is not {\"token\": string}."),
                 "408": json_body(error.clone(), BODY_TIMEOUT),
                 "410": json_body(error.clone(), "The token was already used, or has expired."),
-                "413": json_body(error.clone(), "The body is over 64 KiB."),
+                "413": json_body(error.clone(), &too_large()),
                 "415": json_body(error.clone(), "The body is not sent as application/json."),
                 "500": json_body(error.clone(), "An unexpected error on the server's side; `requestId` identifies it."),
                 "503": json_body(error.clone(), "The server could not answer in time, or its database is unavailable for a moment. Retry it."),
@@ -398,8 +409,8 @@ fn document(scope: Scope) -> Value {
             "title": title,
             "version": env!("CARGO_PKG_VERSION"),
             "description": format!(
-                "Doctors' information systems create and update their patients in the Fitmate coaching system. Versions: {} (current {}), chosen by the Fitmate-Version header or the API key's pinned version. Bodies are JSON of at most 64 KiB; unknown fields are rejected. Schemas use format \"date\" and \"date-time\": enable format assertion in your validator.",
-                ApiVersion::supported(), ApiVersion::CURRENT,
+                "Doctors' information systems create and update their patients in the Fitmate coaching system. Versions: {} (current {}), chosen by the Fitmate-Version header or the API key's pinned version. Bodies are JSON of at most {} KiB; unknown fields are rejected. Schemas use format \"date\" and \"date-time\": enable format assertion in your validator.",
+                ApiVersion::supported(), ApiVersion::CURRENT, fitmate_rules::max_body_kib(),
             ),
         },
         "servers": [

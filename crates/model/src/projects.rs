@@ -264,7 +264,7 @@ pub enum ErrorCode {
     /// closed. Send the request again.
     #[serde(rename = "user/request-timeout")]
     RequestTimeout,
-    /// 413: the body is over 64 KiB.
+    /// 413: the body is too large.
     #[serde(rename = "user/payload-too-large")]
     PayloadTooLarge,
     /// 415: the body is not `application/json`.

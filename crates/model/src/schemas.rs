@@ -237,7 +237,8 @@ fn answer(
     names: &Names,
     message: &str,
 ) -> Value {
-    let data_ref = data.define(version, generator, names);
+    let mut data_ref = data.define(version, generator, names);
+    data_ref["description"] = Value::from(data.description(version));
     json!({
         "type": "object",
         "properties": {

@@ -9,6 +9,15 @@ pub(crate) fn and_list(items: &[&str]) -> String {
     }
 }
 
+/// A doc comment as one line: its lines trimmed and joined with spaces.
+pub(crate) fn one_line(doc: &str) -> String {
+    doc.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

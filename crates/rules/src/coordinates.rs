@@ -34,7 +34,10 @@ impl Coordinates {
         {
             return Err(RuleError::new(
                 Code::CoordinatesSwapped,
-                format!("{latitude} is out of range -90 to 90; longitude and latitude look swapped (send longitude {latitude} and latitude {longitude})"),
+                format!(
+                    "{}; longitude and latitude look swapped (send longitude {latitude} and latitude {longitude})",
+                    out_of_range(latitude, MAX_LATITUDE)
+                ),
             ).at("latitude"));
         }
         let (longitude, latitude) = both(in_longitudes(longitude), in_latitudes(latitude))?;
@@ -93,8 +96,18 @@ impl Coordinates {
     }
 }
 
-const LONGITUDES: std::ops::RangeInclusive<f64> = -180.0..=180.0;
-const LATITUDES: std::ops::RangeInclusive<f64> = -90.0..=90.0;
+/// The furthest a longitude goes east or west, in degrees.
+pub const MAX_LONGITUDE: f64 = 180.0;
+/// The furthest a latitude goes north or south, in degrees.
+pub const MAX_LATITUDE: f64 = 90.0;
+
+const LONGITUDES: std::ops::RangeInclusive<f64> = -MAX_LONGITUDE..=MAX_LONGITUDE;
+const LATITUDES: std::ops::RangeInclusive<f64> = -MAX_LATITUDE..=MAX_LATITUDE;
+
+/// "is out of range -N to N", for a longitude or latitude.
+fn out_of_range(value: f64, max: f64) -> String {
+    format!("{value} is out of range -{max} to {max}")
+}
 
 fn in_longitudes(longitude: f64) -> Result<f64, RuleError> {
     if LONGITUDES.contains(&longitude) {
@@ -102,7 +115,7 @@ fn in_longitudes(longitude: f64) -> Result<f64, RuleError> {
     }
     Err(RuleError::new(
         Code::InvalidCoordinates,
-        format!("{longitude} is out of range -180 to 180"),
+        out_of_range(longitude, MAX_LONGITUDE),
     )
     .at("longitude"))
 }
@@ -113,7 +126,7 @@ fn in_latitudes(latitude: f64) -> Result<f64, RuleError> {
     }
     Err(RuleError::new(
         Code::InvalidCoordinates,
-        format!("{latitude} is out of range -90 to 90"),
+        out_of_range(latitude, MAX_LATITUDE),
     )
     .at("latitude"))
 }
@@ -149,10 +162,16 @@ json_schema_of!(
     Coordinates,
     json!({
         "type": "object",
-        "description": "A location in degrees: longitude -180 to 180, latitude -90 to 90.",
+        "description": format!("A location in degrees: longitude -{MAX_LONGITUDE} to {MAX_LONGITUDE}, latitude -{MAX_LATITUDE} to {MAX_LATITUDE}."),
         "properties": {
-            "longitude": {"type": "number", "minimum": -180, "maximum": 180},
-            "latitude": {"type": "number", "minimum": -90, "maximum": 90},
+            "longitude": {
+                "type": "number", "minimum": -MAX_LONGITUDE, "maximum": MAX_LONGITUDE,
+                "description": "Degrees east (negative: west).",
+            },
+            "latitude": {
+                "type": "number", "minimum": -MAX_LATITUDE, "maximum": MAX_LATITUDE,
+                "description": "Degrees north (negative: south).",
+            },
         },
         "required": ["longitude", "latitude"],
         "additionalProperties": false,

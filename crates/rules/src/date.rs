@@ -40,7 +40,7 @@ fn birth_date_on(date: Date, today: impl FnOnce() -> Date) -> Result<Date, RuleE
     if date < EARLIEST_BIRTH_DATE {
         return Err(RuleError::new(
             Code::DateTooEarly,
-            "must not be before 1900-01-01",
+            format!("must not be before {EARLIEST_BIRTH_DATE}"),
         ));
     }
     if date > SURELY_PAST && date > today() {
@@ -179,8 +179,8 @@ json_schema_of!(
     json!({
         "type": "string",
         "format": "date",
-        "pattern": patterns::BIRTH_DATE,
-        "description": "A date of birth YYYY-MM-DD: a real calendar date, not before 1900-01-01 and not in the future (judged at UTC+14).",
+        "pattern": patterns::BIRTH_DATE.as_str(),
+        "description": format!("A date of birth YYYY-MM-DD: a real calendar date, not before {EARLIEST_BIRTH_DATE} and not in the future (judged at UTC+14)."),
         "examples": ["1990-12-23"],
     })
 );
@@ -267,10 +267,10 @@ wire_via_scalar!(ProjectBirthdate);
 json_schema_of!(
     ProjectBirthdate,
     json!({
-        "description": "A birthdate: a date YYYY-MM-DD or an RFC 3339 date-time whose date part is taken as written. Not before 1900-01-01 and not in the future (judged at UTC+14).",
+        "description": format!("A birthdate: a date YYYY-MM-DD or an RFC 3339 date-time whose date part is taken as written. Not before {EARLIEST_BIRTH_DATE} and not in the future (judged at UTC+14)."),
         "anyOf": [
-            {"type": "string", "format": "date", "pattern": patterns::BIRTH_DATE},
-            {"type": "string", "format": "date-time", "pattern": patterns::BIRTH_DATE_TIME},
+            {"type": "string", "format": "date", "pattern": patterns::BIRTH_DATE.as_str()},
+            {"type": "string", "format": "date-time", "pattern": patterns::BIRTH_DATE_TIME.as_str()},
         ],
         "examples": ["1990-01-01", "1990-01-01T00:00:00.000Z"],
     })

@@ -6,6 +6,7 @@ mod coordinates;
 mod date;
 mod fault;
 mod field_value;
+mod limits;
 mod macros;
 mod measures;
 mod metadata;
@@ -16,10 +17,11 @@ mod text;
 pub mod garde;
 
 pub use choice::{Diabetes, Gender, MedicalClearance, PaymentPlan, Sex};
-pub use coordinates::Coordinates;
+pub use coordinates::{Coordinates, MAX_LATITUDE, MAX_LONGITUDE};
 pub use date::{BirthDate, CalendarDate, EARLIEST_BIRTH_DATE, ProjectBirthdate, today};
 pub use fault::{Code, Fault, Report, RuleError};
 pub use field_value::{FromScalar, FromWire, Scalar};
+pub use limits::{MAX_BODY_BYTES, TOKEN_BYTES, TOKEN_CHARS, max_body_kib};
 pub use measures::{Height, MAX_POUNDS, Pounds};
 pub use metadata::{
     METADATA_MAX_BYTES, METADATA_MAX_DEPTH, METADATA_MAX_KEY_CHARS, METADATA_MAX_KEYS, Metadata,

@@ -124,7 +124,7 @@ impl Pounds {
     fn out_of_range() -> RuleError {
         RuleError::new(
             Code::InvalidWeight,
-            "must be a number of pounds above 0 and at most 1500",
+            format!("must be a number of pounds above 0 and at most {MAX_POUNDS}"),
         )
     }
     /// A weight from a number of pounds.
@@ -140,7 +140,9 @@ impl Pounds {
         if !patterns::POUNDS_RE.is_match(s) {
             return Err(RuleError::new(
                 Code::InvalidWeight,
-                "must be a number of pounds above 0 and at most 1500, as a JSON number or a decimal string like \"130.5\"",
+                format!(
+                    "must be a number of pounds above 0 and at most {MAX_POUNDS}, as a JSON number or a decimal string like \"130.5\""
+                ),
             ));
         }
         s.parse::<f64>()
@@ -158,7 +160,7 @@ impl Pounds {
             "type": "number",
             "exclusiveMinimum": 0,
             "maximum": MAX_POUNDS,
-            "description": "Weight in pounds, above 0 and at most 1500.",
+            "description": format!("Weight in pounds, above 0 and at most {MAX_POUNDS}."),
         })
     }
 }
@@ -201,10 +203,10 @@ deserialize_via_scalar!(Pounds);
 json_schema_of!(
     Pounds,
     json!({
-        "description": "Weight in pounds, above 0 and at most 1500: a JSON number or a decimal string such as \"130.5\". Always returned as a JSON number.",
+        "description": format!("Weight in pounds, above 0 and at most {MAX_POUNDS}: a JSON number or a decimal string such as \"130.5\". Always returned as a JSON number."),
         "anyOf": [
             {"type": "number", "exclusiveMinimum": 0, "maximum": MAX_POUNDS},
-            {"type": "string", "pattern": patterns::POUNDS},
+            {"type": "string", "pattern": patterns::POUNDS.as_str()},
         ],
         "examples": [130, "130.5"],
     })

@@ -215,7 +215,7 @@ impl JsonSchema for Metadata {
         let values = generator.subschema_for::<MetadataValue<4>>();
         let schema = json!({
             "type": "object",
-            "description": "Key/value information about the user from the partner's system. At most 50 keys of 1 to 40 characters, at most 8 KiB as compact JSON (not expressible here: checked by the server), nested at most 5 levels deep counting this object, no NUL character. On update it replaces the stored object whole.",
+            "description": format!("Key/value information about the user from the partner's system. At most {METADATA_MAX_KEYS} keys of 1 to {METADATA_MAX_KEY_CHARS} characters, at most {} KiB as compact JSON (not expressible here: checked by the server), nested at most {METADATA_MAX_DEPTH} levels deep counting this object, no NUL character. On update it replaces the stored object whole.", METADATA_MAX_BYTES / 1024),
             "maxProperties": METADATA_MAX_KEYS,
             "propertyNames": {"minLength": 1, "maxLength": METADATA_MAX_KEY_CHARS, "pattern": patterns::NO_NUL},
             "additionalProperties": values,
@@ -250,7 +250,13 @@ macro_rules! metadata_levels {
                         "additionalProperties": inner,
                     }));
                 }
-                Schema::try_from(json!({ "anyOf": any_of })).expect("an object")
+                let description = if $n > 0 {
+                    concat!("A metadata value: null, a boolean, a number, a string, or an array or object of values nested at most ", $n, " more levels.")
+                } else {
+                    "A metadata value at the deepest level: null, a boolean, a number or a string."
+                };
+                Schema::try_from(json!({ "anyOf": any_of, "description": description }))
+                    .expect("an object")
             }
         }
     )*};

@@ -64,7 +64,7 @@ string_rule!(
         "type": "string",
         "maxLength": EMAIL_MAX_CHARS,
         "pattern": patterns::EMAIL,
-        "description": "An email address (WHATWG syntax with a dotted domain), at most 254 characters. Unique per project, compared case-insensitively.",
+        "description": format!("An email address (WHATWG syntax with a dotted domain), at most {EMAIL_MAX_CHARS} characters. Unique per project, compared case-insensitively."),
         "examples": ["jane@doe.com"],
     })
 );
@@ -111,8 +111,8 @@ string_rule!(
     expected = "a string",
     schema = json!({
         "type": "string",
-        "pattern": patterns::PHONE,
-        "description": "A phone number: optional leading +, 7 to 15 digits, separators space - . ( ) allowed. Unique per project on its digits.",
+        "pattern": patterns::PHONE.as_str(),
+        "description": format!("A phone number: optional leading +, {PHONE_MIN_DIGITS} to {PHONE_MAX_DIGITS} digits, separators space - . ( ) allowed. Unique per project on its digits."),
         "examples": ["1234567890", "+1 (555) 010-2030"],
     })
 );
@@ -157,7 +157,7 @@ string_rule!(
     schema = json!({
         "type": "string",
         "pattern": patterns::NAME.as_str(),
-        "description": "A name: 1 to 100 characters once surrounding white space is trimmed, no control characters.",
+        "description": format!("A name: 1 to {NAME_MAX_CHARS} characters once surrounding white space is trimmed, no control characters."),
     })
 );
 
@@ -200,7 +200,7 @@ string_rule!(
         "type": "string",
         "maxLength": FREE_TEXT_MAX_CHARS,
         "pattern": patterns::FREE_TEXT,
-        "description": "Free text of at most 1000 characters; tab and line breaks allowed, other control characters not.",
+        "description": format!("Free text of at most {FREE_TEXT_MAX_CHARS} characters; tab and line breaks allowed, other control characters not."),
     })
 );
 
@@ -252,8 +252,8 @@ string_rule!(
     expected = "a string",
     schema = json!({
         "type": "string",
-        "pattern": patterns::USERNAME,
-        "description": "A username. Stored lowercased with every character outside a-z, 0-9, . and _ removed; 1 to 30 characters must remain. Unique per project.",
+        "pattern": patterns::USERNAME.as_str(),
+        "description": format!("A username. Stored lowercased with every character outside a-z, 0-9, . and _ removed; 1 to {USERNAME_MAX_CHARS} characters must remain. Unique per project."),
         "examples": ["new_username"],
     })
 );
@@ -293,7 +293,7 @@ string_rule!(
         "type": "string",
         "maxLength": AVATAR_URL_MAX_CHARS,
         "pattern": patterns::AVATAR_URL,
-        "description": "An http or https URL of at most 2048 characters; characters outside URI syntax percent-encoded.",
+        "description": format!("An http or https URL of at most {AVATAR_URL_MAX_CHARS} characters; characters outside URI syntax percent-encoded."),
         "examples": ["https://example.com/avatar.jpg"],
     })
 );

@@ -15,6 +15,8 @@ use crate::ProjectId;
 const KEY_MARK: &str = "fm_";
 /// Random bytes in a key: 256 bits.
 const KEY_BYTES: usize = 32;
+/// Characters of a key after its mark: [`KEY_BYTES`] in unpadded URL-safe base64.
+const KEY_CHARS: usize = (KEY_BYTES * 8).div_ceil(6);
 /// Characters of a key that name it in listings and revocation (the mark and 9 more).
 pub const KEY_PREFIX_CHARS: usize = 12;
 
@@ -24,7 +26,7 @@ pub const KEY_PREFIX_CHARS: usize = 12;
 pub struct ApiKey(String);
 
 impl ApiKey {
-    /// A new random key: `fm_` and 43 URL-safe characters.
+    /// A new random key: `fm_` and [`KEY_CHARS`] URL-safe characters.
     pub(crate) fn generate() -> Result<Self, getrandom::Error> {
         let mut bytes = [0u8; KEY_BYTES];
         getrandom::fill(&mut bytes)?;
@@ -74,7 +76,7 @@ pub(crate) fn hash(key: &str) -> [u8; 32] {
 
 /// The prefix of a presented key, if it has the shape of one.
 pub(crate) fn prefix_of(presented: &str) -> Option<&str> {
-    let well_formed = presented.len() == KEY_MARK.len() + 43
+    let well_formed = presented.len() == KEY_MARK.len() + KEY_CHARS
         && presented.starts_with(KEY_MARK)
         && presented[KEY_MARK.len()..]
             .bytes()

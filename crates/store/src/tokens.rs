@@ -1,15 +1,13 @@
-//! Magic-link tokens: 32 random bytes, URL-safe, kept only as a SHA-256.
+//! Magic-link tokens: [`TOKEN_BYTES`] random bytes, URL-safe, kept only as a SHA-256.
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use fitmate_model::rules::{TOKEN_BYTES, TOKEN_CHARS};
 use sha2::{Digest, Sha256};
-
-/// Characters of a token: 32 bytes in unpadded URL-safe base64.
-const TOKEN_CHARS: usize = 43;
 
 /// A new token and its hash. The token goes into the email and nowhere else.
 pub fn new_magic_token() -> Result<(String, [u8; 32]), getrandom::Error> {
-    let mut bytes = [0u8; 32];
+    let mut bytes = [0u8; TOKEN_BYTES];
     getrandom::fill(&mut bytes)?;
     let token = URL_SAFE_NO_PAD.encode(bytes);
     let hash = Sha256::digest(token.as_bytes()).into();

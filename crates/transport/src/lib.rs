@@ -3,6 +3,8 @@
 
 #[cfg(feature = "client")]
 pub mod client;
+#[cfg(any(feature = "client", feature = "server"))]
+mod error_format;
 #[cfg(feature = "server")]
 pub mod server;
 

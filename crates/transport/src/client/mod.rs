@@ -30,6 +30,8 @@ use reqwest::header::{HeaderMap, RETRY_AFTER};
 use serde::de::DeserializeOwned;
 use uuid::Uuid;
 
+use crate::error_format::ErrorFormat;
+
 pub use error::Error;
 pub use retry::{Decision, Outcome, RetryPolicy, decide};
 
@@ -150,13 +152,6 @@ impl std::fmt::Debug for Client {
     }
 }
 
-/// Which error format an endpoint answers in.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Surface {
-    Fitmate,
-    Projects,
-}
-
 /// One attempt's result: the outcome for the retry decision, and what was received.
 struct Attempt {
     outcome: Outcome,
@@ -226,7 +221,7 @@ impl Client {
             "/users/update",
             ApiVersion::CURRENT,
             body,
-            Surface::Fitmate,
+            ErrorFormat::Fitmate,
         )
         .await
     }
@@ -263,7 +258,7 @@ impl Client {
             &path,
             self.version,
             body,
-            Surface::Projects,
+            ErrorFormat::Projects,
         )
         .await
     }
@@ -275,7 +270,7 @@ impl Client {
         path: &str,
         version: ApiVersion,
         body: Vec<u8>,
-        surface: Surface,
+        format: ErrorFormat,
     ) -> Result<R, Error> {
         let mut attempt = 1;
         loop {
@@ -285,7 +280,7 @@ impl Client {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                Decision::Stop => return read(sent.answer, surface),
+                Decision::Stop => return read(sent.answer, format),
             }
         }
     }
@@ -363,7 +358,7 @@ impl Client {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
                 }
-                Decision::Stop => return read(sent.answer, Surface::Fitmate),
+                Decision::Stop => return read(sent.answer, ErrorFormat::Fitmate),
             }
         }
     }
@@ -381,7 +376,7 @@ impl Client {
             "/users/retrieve",
             version,
             body,
-            Surface::Fitmate,
+            ErrorFormat::Fitmate,
         )
         .await
     }
@@ -405,7 +400,7 @@ fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 /// The typed answer, or the error the answer stands for.
 fn read<R: DeserializeOwned>(
     answer: Result<(u16, HeaderMap, bytes::Bytes), reqwest::Error>,
-    surface: Surface,
+    format: ErrorFormat,
 ) -> Result<R, Error> {
     let (status, headers, bytes) = answer.map_err(Error::Transport)?;
     if (200..300).contains(&status) {
@@ -415,9 +410,9 @@ fn read<R: DeserializeOwned>(
             request_id: request_id(&headers),
         });
     }
-    Err(match surface {
-        Surface::Fitmate => fitmate_error(status, &headers, &bytes),
-        Surface::Projects => projects_error(status, &headers, &bytes),
+    Err(match format {
+        ErrorFormat::Fitmate => fitmate_error(status, &headers, &bytes),
+        ErrorFormat::Projects => projects_error(status, &headers, &bytes),
     })
 }
 
@@ -428,7 +423,7 @@ fn request_id(headers: &HeaderMap) -> Option<String> {
         .map(str::to_owned)
 }
 
-/// Errors every surface writes the same way.
+/// Errors both APIs write the same way.
 fn common_error(status: u16, headers: &HeaderMap, message: Option<String>) -> Error {
     match status {
         401 => Error::Unauthorized,
@@ -522,7 +517,7 @@ impl InVersion<'_> {
                     "/users/create",
                     self.version,
                     bytes,
-                    Surface::Fitmate,
+                    ErrorFormat::Fitmate,
                 )
                 .await;
         };
@@ -545,7 +540,7 @@ impl InVersion<'_> {
                 "/users/update",
                 self.version,
                 bytes,
-                Surface::Fitmate,
+                ErrorFormat::Fitmate,
             )
             .await
     }

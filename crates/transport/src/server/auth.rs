@@ -3,7 +3,7 @@
 use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
-use fitmate_model::rules::{Code, Fault};
+use fitmate_model::rules::{Code, Fault, TOKEN_CHARS};
 use fitmate_store::{Store, magic_token_hash};
 
 use super::App;
@@ -18,7 +18,7 @@ struct Redeem {
 
 /// 200 with the user's identifier the first time; 410 once used, expired, or for a token
 /// that never existed (the two are not told apart, so the endpoint reveals nothing about
-/// which tokens exist); 400 for a body that is not `{"token": "<43 characters>"}`.
+/// which tokens exist); 400 for a body that is not `{"token": "<the token>"}`.
 pub(crate) async fn redeem<S: Store>(
     State(app): State<App<S>>,
     JsonBody(body): JsonBody,
@@ -31,7 +31,7 @@ pub(crate) async fn redeem<S: Store>(
             Fault::new(
                 "token",
                 Code::InvalidToken,
-                "token must be the 43-character token of a magic link",
+                format!("token must be the {TOKEN_CHARS}-character token of a magic link"),
             )
             .into(),
         )

@@ -1,10 +1,10 @@
-//! Every failure the server answers with, and how each surface writes it.
+//! Every failure the server answers with, and how each API writes it.
 //!
 //! Handlers return [`ApiError`]; it travels in the response's extensions to the `finish`
-//! middleware, which knows the surface (from the path) and the request id, and writes the
+//! middleware, which knows the error format (from the path) and the request id, and writes the
 //! body there. Responses that fail outside a handler (no such route, a timeout, a body over
 //! the limit) are written by the same middleware from their status, so every error is JSON
-//! in its surface's format.
+//! in its API's error format.
 
 use std::fmt;
 
@@ -16,30 +16,7 @@ use fitmate_model::{UnknownVersion, error as fitmate_error};
 use fitmate_store::{Conflict, StoreError};
 use http::StatusCode;
 
-/// Which API a path belongs to: the two write their errors differently.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Surface {
-    /// `/users/...` and everything else: `{"message", "errors"}`.
-    Fitmate,
-    /// `/{projectId}/users/{userId}`: `{"error", "code"}`.
-    Projects,
-}
-
-impl Surface {
-    pub(crate) fn of(path: &str) -> Surface {
-        let mut segments = path.trim_start_matches('/').split('/');
-        let shape = (
-            segments.next(),
-            segments.next(),
-            segments.next(),
-            segments.next(),
-        );
-        match shape {
-            (Some(_), Some("users"), Some(_), None) => Surface::Projects,
-            _ => Surface::Fitmate,
-        }
-    }
-}
+use crate::error_format::ErrorFormat;
 
 /// A failure with a fixed status and body. The client sees only the message written for it;
 /// the cause of an internal error goes to the log, tagged with the request id.
@@ -85,7 +62,7 @@ pub enum ApiError {
 }
 
 /// The largest body the server reads.
-pub const BODY_LIMIT: usize = 64 * 1024;
+pub const BODY_LIMIT: usize = fitmate_model::rules::MAX_BODY_BYTES;
 
 /// The largest body the server receives at all: one between [`BODY_LIMIT`] and this is read
 /// and thrown away before the 413, so the client sees the answer; beyond this the server
@@ -177,11 +154,11 @@ impl ApiError {
         "The project's validation webhook could not be asked; nothing was changed";
     const LINK_GONE: &'static str = "This magic link was already used or has expired";
 
-    /// The JSON body in `surface`'s format.
-    pub(crate) fn body(self, surface: Surface, request_id: &str) -> Vec<u8> {
-        let json = match surface {
-            Surface::Fitmate => serde_json::to_vec(&self.fitmate_body(request_id)),
-            Surface::Projects => serde_json::to_vec(&self.projects_body(request_id)),
+    /// The JSON body in `format`.
+    pub(crate) fn body(self, format: ErrorFormat, request_id: &str) -> Vec<u8> {
+        let json = match format {
+            ErrorFormat::Fitmate => serde_json::to_vec(&self.fitmate_body(request_id)),
+            ErrorFormat::Projects => serde_json::to_vec(&self.projects_body(request_id)),
         };
         json.unwrap_or_else(|_| br#"{"message":"Internal server error"}"#.to_vec())
     }
@@ -323,26 +300,18 @@ impl IntoResponse for ApiError {
 mod tests {
     use super::*;
 
-    #[test]
-    fn the_project_surface_is_the_three_segment_users_path() {
-        assert_eq!(Surface::of("/acme/users/123"), Surface::Projects);
-        assert_eq!(Surface::of("/users/create"), Surface::Fitmate);
-        assert_eq!(Surface::of("/healthz"), Surface::Fitmate);
-        assert_eq!(Surface::of("/acme/users/123/x"), Surface::Fitmate);
-    }
-
-    fn rendered(error: ApiError, surface: Surface, request_id: &str) -> serde_json::Value {
-        serde_json::from_slice(&error.body(surface, request_id)).unwrap_or_default()
+    fn rendered(error: ApiError, format: ErrorFormat, request_id: &str) -> serde_json::Value {
+        serde_json::from_slice(&error.body(format, request_id)).unwrap_or_default()
     }
 
     #[test]
     fn server_errors_carry_the_request_id_and_no_cause() {
-        let body = rendered(ApiError::Internal, Surface::Projects, "req-1");
+        let body = rendered(ApiError::Internal, ErrorFormat::Projects, "req-1");
         assert_eq!(body["code"], "user/server-error");
         assert_eq!(body["details"], "req-1");
-        let body = rendered(ApiError::Internal, Surface::Fitmate, "req-2");
+        let body = rendered(ApiError::Internal, ErrorFormat::Fitmate, "req-2");
         assert_eq!(body["requestId"], "req-2");
-        let body = rendered(ApiError::UserNotFound, Surface::Fitmate, "req-3");
+        let body = rendered(ApiError::UserNotFound, ErrorFormat::Fitmate, "req-3");
         assert_eq!(
             body,
             serde_json::json!({"message": "User not found", "errors": []})

@@ -1,4 +1,4 @@
-//! The last word on every response: JSON error bodies in the surface's format, and the
+//! The last word on every response: JSON error bodies in the path's error format, and the
 //! `Fitmate-Version` header.
 
 use std::future::Future;
@@ -12,8 +12,9 @@ use http::HeaderValue;
 use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 
 use super::REQUEST_ID_HEADER;
-use super::error::{ApiError, Surface};
+use super::error::ApiError;
 use super::extract::{VERSION_HEADER, VersionSlot, requested_version};
+use crate::error_format::ErrorFormat;
 
 /// A layer that gives every response of the inner service its final form.
 #[derive(Debug, Clone, Copy)]
@@ -35,7 +36,7 @@ pub(crate) struct Finish<S> {
 /// What the response needs to know of its request.
 #[derive(Debug)]
 struct Asked {
-    surface: Surface,
+    format: ErrorFormat,
     request_id: Option<HeaderValue>,
     /// The version the header named, if a known one; else the current version.
     version: ApiVersion,
@@ -60,7 +61,7 @@ where
     fn call(&mut self, mut request: Request) -> Self::Future {
         let used = VersionSlot::default();
         let asked = Asked {
-            surface: Surface::of(request.uri().path()),
+            format: ErrorFormat::of(request.uri().path()),
             request_id: request.headers().get(&REQUEST_ID_HEADER).cloned(),
             version: requested_version(request.headers())
                 .ok()
@@ -122,7 +123,7 @@ fn finish(mut response: Response, asked: &Asked) -> Response {
             ApiError::RateLimited(wait) => Some(ApiError::retry_after_secs(*wait)),
             _ => None,
         };
-        let body = error.body(asked.surface, request_id);
+        let body = error.body(asked.format, request_id);
         let mut rewritten = (status, body).into_response();
         std::mem::swap(rewritten.headers_mut(), response.headers_mut());
         rewritten
