@@ -398,16 +398,14 @@ fn document(scope: Scope) -> Value {
         }
     });
 
-    let mut schemas = Map::new();
-    for (name, schema) in g.take_definitions(true) {
-        schemas.insert(name, schema);
-    }
-    json!({
+    let definitions = g.take_definitions(true);
+    let mut document = json!({
         "openapi": "3.1.0",
         "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {
             "title": title,
             "version": env!("CARGO_PKG_VERSION"),
+            "license": {"name": "MIT OR Apache-2.0", "identifier": "MIT OR Apache-2.0"},
             "description": format!(
                 "Doctors' information systems create and update their patients in the Fitmate coaching system. Versions: {} (current {}), chosen by the Fitmate-Version header or the API key's pinned version. Bodies are JSON of at most {} KiB; unknown fields are rejected. Schemas use format \"date\" and \"date-time\": enable format assertion in your validator.",
                 ApiVersion::supported(), ApiVersion::CURRENT, fitmate_rules::max_body_kib(),
@@ -437,7 +435,9 @@ fn document(scope: Scope) -> Value {
                 "description": "An API key of the project: Authorization: Bearer <key>.",
             }},
             "parameters": {"FitmateVersion": version_parameter},
-            "schemas": schemas,
         },
-    })
+    });
+    let schemas = crate::schemas::used_definitions(&document, definitions, "#/components/schemas/");
+    document["components"]["schemas"] = Value::Object(schemas);
+    document
 }

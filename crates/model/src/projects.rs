@@ -160,11 +160,23 @@ pub struct GeoPoint {
 }
 
 /// The GeoJSON type of a [`GeoPoint`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "PointKind")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PointKind {
     /// `Point`
     Point,
+}
+
+impl JsonSchema for PointKind {
+    fn schema_name() -> Cow<'static, str> {
+        "PointKind".into()
+    }
+    fn json_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
+        schemars::json_schema!({
+            "type": "string",
+            "const": "Point",
+            "description": "The GeoJSON type of the location: always Point.",
+        })
+    }
 }
 
 impl From<Coordinates> for GeoPoint {

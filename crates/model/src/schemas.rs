@@ -276,11 +276,46 @@ fn body_file(path: String, body: Definition, version: ApiVersion) -> SchemaFile 
     if let Value::Object(root) = root {
         file.extend(root);
     }
-    let definitions: Map<String, Value> = generator.take_definitions(true);
+    let definitions = generator.take_definitions(true);
+    let definitions = used_definitions(&Value::Object(file.clone()), definitions, "#/$defs/");
     if !definitions.is_empty() {
         file.insert("$defs".to_owned(), Value::Object(definitions));
     }
     json_file(path, &Value::Object(file))
+}
+
+/// The definitions that `root` refers to (`$ref: "<prefix><name>"`), directly or through
+/// other definitions: a version's chain removes fields, and the definitions only they used
+/// go with them.
+pub(crate) fn used_definitions(
+    root: &Value,
+    mut definitions: Map<String, Value>,
+    prefix: &str,
+) -> Map<String, Value> {
+    fn refs(value: &Value, prefix: &str, out: &mut Vec<String>) {
+        match value {
+            Value::Object(object) => {
+                if let Some(Value::String(target)) = object.get("$ref")
+                    && let Some(name) = target.strip_prefix(prefix)
+                {
+                    out.push(name.to_owned());
+                }
+                object.values().for_each(|v| refs(v, prefix, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| refs(v, prefix, out)),
+            _ => {}
+        }
+    }
+    let mut pending = Vec::new();
+    refs(root, prefix, &mut pending);
+    let mut used = Map::new();
+    while let Some(name) = pending.pop() {
+        if let Some(schema) = definitions.remove(&name) {
+            refs(&schema, prefix, &mut pending);
+            used.insert(name, schema);
+        }
+    }
+    used
 }
 
 pub(crate) fn json_file(path: String, value: &Value) -> SchemaFile {
