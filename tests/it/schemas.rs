@@ -11,12 +11,17 @@ fn schemas_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("schemas")
 }
 
-/// A change to a type without regenerating fails here. `FITMATE_UPDATE_SCHEMAS=1` rewrites.
+/// A change to a type or to the version chain without regenerating fails here, for the
+/// schemas and for `docs/api-versions.md`. `FITMATE_UPDATE_SCHEMAS=1` rewrites them.
 #[test]
 fn shipped_schemas_are_what_the_types_generate() {
     let update = std::env::var_os("FITMATE_UPDATE_SCHEMAS").is_some();
     let mut stale = Vec::new();
-    for file in schema_files() {
+    let docs = fitmate_model::SchemaFile {
+        path: "../docs/api-versions.md".to_owned(),
+        contents: fitmate_model::versions_markdown(),
+    };
+    for file in schema_files().into_iter().chain([docs]) {
         let path = schemas_dir().join(&file.path);
         if std::fs::read_to_string(&path).ok().as_deref() != Some(file.contents.as_str()) {
             if update {
