@@ -1,4 +1,5 @@
-//! The server end to end, over a real socket: every endpoint, version and error of SPEC.md.
+//! The server end to end, over a real socket: every endpoint, version and error of the API
+//! (docs/api.md).
 
 use fitmate_model::ApiVersion;
 use fitmate_store::Store;
@@ -343,7 +344,7 @@ async fn email_and_phone_are_unique_per_project_in_their_normal_forms() {
     assert_eq!(answer.body["message"], "Phone number already exists");
 }
 
-/// The race SPEC.md names: 64 creates of one email at once give exactly one 200.
+/// The race of the uniqueness rule: 64 creates of one email at once give exactly one 200.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn sixty_four_racing_creates_of_one_email_give_one_success() {
     let server = std::sync::Arc::new(TestServer::start().await);
@@ -657,7 +658,7 @@ async fn chunked_request(server: &TestServer, path: &str, body: &[u8]) -> String
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn health_and_openapi_are_served_without_a_key() {
+async fn health_and_the_openapi_documents_are_served_without_a_key() {
     let server = TestServer::start().await;
     let health = server.raw(|c, base| c.get(format!("{base}/healthz"))).await;
     assert_eq!(health.status, 200);
@@ -676,6 +677,31 @@ async fn health_and_openapi_are_served_without_a_key() {
         document.body, shipped,
         "the server serves the shipped document"
     );
+    for version in ["2023-08-01", "2023-10-04"] {
+        let document = server
+            .raw(|c, base| c.get(format!("{base}/openapi/{version}.json")))
+            .await;
+        assert_eq!(document.status, 200, "{version}");
+        let shipped: Value = serde_json::from_slice(
+            &std::fs::read(format!(
+                "{}/schemas/{version}/openapi.json",
+                env!("CARGO_MANIFEST_DIR")
+            ))
+            .unwrap(),
+        )
+        .unwrap();
+        assert_eq!(document.body, shipped, "the shipped document of {version}");
+        assert_eq!(
+            document.body["components"]["parameters"]["FitmateVersion"]["schema"]["enum"],
+            json!([version])
+        );
+    }
+    for missing in ["2024-01-01.json", "2023-10-04", "openapi.json"] {
+        let answer = server
+            .raw(|c, base| c.get(format!("{base}/openapi/{missing}")))
+            .await;
+        assert_eq!(answer.status, 404, "{missing}");
+    }
 
     let unknown = server.raw(|c, base| c.get(format!("{base}/nowhere"))).await;
     assert_eq!(unknown.status, 404);

@@ -7,7 +7,7 @@ as the server's reports name them). "schemaCannotTell" marks the few rules JSON 
 cannot state (today's date, the 8 KiB size of metadata, two fields holding equal values):
 schema validators accept those payloads and the server rejects them, for the reason given.
 
-The expectations come from SPEC.md's rules, not from running the server. The Rust tests
+The expectations come from the API's rules (docs/api.md), not from running the server. The Rust tests
 (tests/it/vectors.rs), ajv (.ci/ajv) and Python jsonschema (.ci/validate_schemas.py) all
 read the files; `python3 tests/vectors/make.py --check` fails when they differ from this
 script's output.

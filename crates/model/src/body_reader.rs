@@ -295,8 +295,15 @@ macro_rules! never_skip {
         }
     )*};
 }
+// Every type a body field can have: a required field of any of them is always written.
 never_skip!(
     bool,
+    fitmate_rules::AvatarUrl,
+    fitmate_rules::Coordinates,
+    fitmate_rules::FreeText,
+    fitmate_rules::Metadata,
+    fitmate_rules::ProjectBirthdate,
+    fitmate_rules::Username,
     fitmate_rules::Email,
     fitmate_rules::Name,
     fitmate_rules::PhoneNumber,

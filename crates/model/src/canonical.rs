@@ -97,8 +97,12 @@ pub struct User {
 /// What one update changes: `None` leaves a field as it is. Metadata given replaces the
 /// stored object whole.
 ///
-/// Its serde form (what the validation webhook receives as `data`) names the fields given,
-/// in the canonical names of [`User`], and never includes `secureMetadata`.
+/// Its serde form names the fields given as the head version does (it is the validation
+/// webhook's `data` in the current version, from which [`ApiVersion::render_changes`]
+/// derives the older ones), and never includes `secureMetadata`. It is never stored, so a
+/// new version that renames a field renames it here too.
+///
+/// [`ApiVersion::render_changes`]: crate::ApiVersion::render_changes
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserChanges {

@@ -144,7 +144,7 @@ pub fn openapi() -> Value {
 }
 
 /// The OpenAPI 3.1 document of one version: its bodies alone, with plain names, and the
-/// `Fitmate-Version` header required to be that version.
+/// `Fitmate-Version` header naming that version.
 pub fn openapi_for(version: ApiVersion) -> Value {
     let index = version.index();
     document(Scope {
@@ -164,8 +164,8 @@ fn document(scope: Scope) -> Value {
             json!({
                 "name": "Fitmate-Version",
                 "in": "header",
-                "required": true,
-                "description": format!("The API version this document describes: {one}."),
+                "required": false,
+                "description": format!("The API version this document describes, {one}. Without it, the version the API key is pinned to is used: send it, or use a key pinned to {one}."),
                 "schema": {"type": "string", "enum": [one.as_str()]},
             }),
             format!("The body as API version {one} has it."),
