@@ -325,7 +325,9 @@ async fn email_and_phone_are_unique_per_project_in_their_normal_forms() {
     assert_eq!(answer.body["message"], "Phone number already exists");
 
     // Another project may have the same people.
-    let other = server.key_for("other-clinic", ApiVersion::CURRENT).await;
+    let other = server
+        .key_for("other-clinic", ApiVersion::V2023_10_04)
+        .await;
     let answer = server
         .send(Method::POST, "/users/create", Some(&other), None, &user(4))
         .await;
@@ -370,7 +372,9 @@ async fn sixty_four_racing_creates_of_one_email_give_one_success() {
 async fn keys_reach_only_their_own_project() {
     let server = TestServer::start().await;
     let id = server.create(&user(8)).await;
-    let other = server.key_for("other-clinic", ApiVersion::CURRENT).await;
+    let other = server
+        .key_for("other-clinic", ApiVersion::V2023_10_04)
+        .await;
     let update = json!({"update": {"bio": "hello"}});
 
     let forbidden = server.patch(&other, "sandbox", &id, &update).await;
@@ -411,7 +415,7 @@ async fn missing_unknown_and_revoked_keys_get_401_on_both_surfaces() {
         .await;
     assert_eq!(wrong.status, 401);
 
-    let key = server.key_for("sandbox", ApiVersion::CURRENT).await;
+    let key = server.key_for("sandbox", ApiVersion::V2023_10_04).await;
     server.store.revoke_key(&key[..12]).await.unwrap();
     let revoked = server
         .send(Method::POST, "/users/retrieve", Some(&key), None, &body)
@@ -784,7 +788,7 @@ async fn a_key_past_its_rate_gets_429_with_retry_after() {
     assert_eq!(project.body["code"], "user/rate-limited");
 
     // Another key of the same project has its own bucket.
-    let other = server.key_for("sandbox", ApiVersion::CURRENT).await;
+    let other = server.key_for("sandbox", ApiVersion::V2023_10_04).await;
     let answer = server
         .send(Method::POST, "/users/retrieve", Some(&other), None, &body)
         .await;

@@ -125,7 +125,7 @@ async fn server(url: &str, schema: &str, mut settings: PgSettings) -> (String, S
         .await
         .unwrap();
     let (key, _) = store
-        .create_key(&"sandbox".parse().unwrap(), ApiVersion::CURRENT)
+        .create_key(&"sandbox".parse().unwrap(), ApiVersion::V2023_10_04)
         .await
         .unwrap();
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();

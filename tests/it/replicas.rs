@@ -64,7 +64,7 @@ async fn two_replicas_share_uniqueness_and_deliver_each_email_once() {
         .await
         .unwrap();
     let (key, _) = first_store
-        .create_key(&"sandbox".parse().unwrap(), ApiVersion::CURRENT)
+        .create_key(&"sandbox".parse().unwrap(), ApiVersion::V2023_10_04)
         .await
         .unwrap();
     let key = key.expose().to_owned();

@@ -2,7 +2,7 @@
 
 use std::path::PathBuf;
 
-use fitmate_model::schema_files;
+use fitmate_model::{ApiVersion, schema_files};
 use serde_json::Value;
 
 use crate::fixture_bytes;
@@ -187,12 +187,12 @@ fn every_body_and_property_of_every_shipped_schema_is_described() {
         }
     }
     // The OpenAPI documents' components are the same definitions.
-    for document in [
-        "openapi.json",
-        "2023-08-01/openapi.json",
-        "2023-10-04/openapi.json",
-    ] {
-        let document = shipped(document);
+    let documents = ApiVersion::ALL
+        .iter()
+        .map(|v| format!("{v}/openapi.json"))
+        .chain(["openapi.json".to_owned()]);
+    for document in documents {
+        let document = shipped(&document);
         let components = serde_json::json!({"$defs": document["components"]["schemas"]});
         let (mut schemas, mut booleans) = (Vec::new(), Vec::new());
         walk_schemas(String::new(), &components, &mut schemas, &mut booleans);
@@ -293,7 +293,8 @@ fn request_schemas_reject_unknown_fields_as_the_rust_side_does() {
         serde_json::from_slice(&fixture_bytes("seeds/001-create-request-payload.json")).unwrap();
     body["emial"] = Value::from("typo@doe.com");
     assert!(!validator("2023-10-04/create-user.request.schema.json").is_valid(&body));
-    let report = fitmate_model::head::CreateUserRequest::from_slice(body.to_string().as_bytes())
+    let report = ApiVersion::V2023_10_04
+        .read_create(body.to_string().as_bytes())
         .unwrap_err();
     assert_eq!(
         report.faults()[0].message,

@@ -602,7 +602,8 @@ fn rules_the_schema_cannot_state_are_rust_only_and_named() {
     body["metadata"] = json!({"blob": "x".repeat(9000)});
     body["weight"] = json!(131);
     assert!(schema(V2_CREATE.schema).is_valid(&body));
-    let report = fitmate_model::head::CreateUserRequest::from_slice(body.to_string().as_bytes())
+    let report = ApiVersion::V2023_10_04
+        .read_create(body.to_string().as_bytes())
         .unwrap_err();
     let codes: Vec<&str> = report.faults().iter().map(|f| f.code.as_str()).collect();
     assert_eq!(
