@@ -407,7 +407,7 @@ async fn missing_unknown_and_revoked_keys_get_401_on_both_surfaces() {
         .await;
     assert_eq!(none.status, 401);
     assert!(none.body["message"].as_str().unwrap().contains("API key"));
-    assert_eq!(none.version, "2023-10-04");
+    assert_eq!(none.version, ApiVersion::CURRENT.as_str());
 
     let forged = format!("{}x", &server.key[..server.key.len() - 1]);
     let wrong = server

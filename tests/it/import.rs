@@ -16,6 +16,9 @@ async fn import(server: &TestServer, file: &std::path::Path, report: &std::path:
         report.display().to_string(),
         "--concurrency".to_owned(),
         "4".to_owned(),
+        // The lines are 2023-10-04 bodies.
+        "--version".to_owned(),
+        "2023-10-04".to_owned(),
     ];
     let key = server.key.clone();
     tokio::task::spawn_blocking(move || {

@@ -370,7 +370,7 @@ fn operator_commands_manage_projects_keys_and_suspensions() {
         "{listed}"
     );
     assert!(
-        listed.contains("2023-10-04"),
+        listed.contains(fitmate_model::ApiVersion::CURRENT.as_str()),
         "current by default: {listed}"
     );
 
@@ -411,8 +411,10 @@ fn operator_commands_manage_projects_keys_and_suspensions() {
     );
     assert_eq!(unknown.status.code(), Some(2), "{unknown:?}");
     assert!(
-        String::from_utf8_lossy(&unknown.stderr)
-            .contains("supported versions: 2023-08-01, 2023-10-04"),
+        String::from_utf8_lossy(&unknown.stderr).contains(&format!(
+            "supported versions: {}",
+            fitmate_model::ApiVersion::supported()
+        )),
         "{unknown:?}"
     );
     let nothing = fitmate(&db, &["projects", "set", "acme"]);

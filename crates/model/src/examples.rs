@@ -102,11 +102,49 @@ fn accepted(payloads: &[&str], reads: impl Fn(&[u8]) -> bool) -> Vec<Value> {
         .collect()
 }
 
-/// The user of the examples in `version`: made by the first create payload it reads.
+/// The user of the examples in `version`: made by the first create payload it reads, or
+/// else (a version newer than every payload here) by the first payload any version reads.
 fn seed_user(version: ApiVersion) -> Option<crate::User> {
-    CREATES
-        .iter()
-        .find_map(|p| version.read_create(p.as_bytes()).ok())
+    let made_by = |version: ApiVersion| {
+        CREATES
+            .iter()
+            .find_map(|p| version.read_create(p.as_bytes()).ok())
+    };
+    made_by(version).or_else(|| ApiVersion::NEWEST_FIRST.iter().find_map(|v| made_by(*v)))
+}
+
+/// The create examples of `version`: the payloads it reads, or else the seed user as it
+/// renders it (which reads back as the same user).
+fn create_examples(version: ApiVersion) -> Vec<Value> {
+    let payloads = accepted(&CREATES, |p| version.read_create(p).is_ok());
+    if !payloads.is_empty() {
+        return payloads;
+    }
+    seed_user(version)
+        .map(|user| Value::Object(version.render_user(&user)))
+        .into_iter()
+        .collect()
+}
+
+/// The update examples of `version`: the payloads it reads, or else the changes of the first
+/// payload any version reads, as `version` names them.
+fn update_examples(version: ApiVersion) -> Vec<Value> {
+    let payloads = accepted(&UPDATES, |p| version.read_update(p).is_ok());
+    if !payloads.is_empty() {
+        return payloads;
+    }
+    let read = ApiVersion::NEWEST_FIRST.iter().find_map(|v| {
+        UPDATES
+            .iter()
+            .find_map(|p| v.read_update(p.as_bytes()).ok())
+    });
+    read.map(|(email, changes)| {
+        let mut body = version.render_changes(&changes);
+        body.insert("email".to_owned(), Value::from(email.as_str()));
+        Value::Object(body)
+    })
+    .into_iter()
+    .collect()
 }
 
 /// The examples of `body` in `version`.
@@ -116,8 +154,8 @@ pub(crate) fn of(body: Definition, version: ApiVersion) -> Vec<Value> {
         user.iter().map(render).collect()
     };
     match body {
-        Definition::CreateUserRequest => accepted(&CREATES, |p| version.read_create(p).is_ok()),
-        Definition::UpdateUserRequest => accepted(&UPDATES, |p| version.read_update(p).is_ok()),
+        Definition::CreateUserRequest => create_examples(version),
+        Definition::UpdateUserRequest => update_examples(version),
         Definition::RetrieveUserRequest => vec![json!({"email": "jane@doe.com"})],
         Definition::CreateUserResponse => vec![json!({
             "message": crate::CreateUserResponse::MESSAGE,

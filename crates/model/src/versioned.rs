@@ -59,7 +59,12 @@ impl ApiVersion {
     ///
     /// ```
     /// # use fitmate_model::ApiVersion;
-    /// # let user = ApiVersion::CURRENT.read_create(include_bytes!("../../../tests/fixtures/seeds/001-create-request-payload.json"))?;
+    /// let user = ApiVersion::V2023_10_04.read_create(br#"{
+    ///     "email": "jane@doe.com", "firstname": "jane", "lastname": "doe",
+    ///     "phonenumber": "1234567890", "dateOfBirth": "1990-12-23", "sex": "female",
+    ///     "height": "5ft 6in", "currentWeight": 130, "diabetes": 0, "glp1drugs": false,
+    ///     "paymentPlan": 1, "planStartDate": "2023-10-30", "medicalClearance": "full"
+    /// }"#)?;
     /// let old = ApiVersion::V2023_08_01.render_user(&user);
     /// assert_eq!((old["gender"].as_str(), old["weight"].as_u64()), (Some("female"), Some(130)));
     /// assert!(old.get("sex").is_none() && old.get("diabetes").is_none());
