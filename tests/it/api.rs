@@ -667,7 +667,7 @@ async fn health_and_the_openapi_documents_are_served_without_a_key() {
     let health = server.raw(|c, base| c.get(format!("{base}/healthz"))).await;
     assert_eq!(health.status, 200);
     assert_eq!(health.body, json!({"status": "ok"}));
-    assert_eq!(health.version, "2023-10-04");
+    assert_eq!(health.version, ApiVersion::CURRENT.as_str());
 
     let document = server
         .raw(|c, base| c.get(format!("{base}/openapi.json")))

@@ -259,9 +259,8 @@ pub(crate) fn postgres_test_url() -> String {
 /// [`user`]`(n)` as the store keeps it, for tests that write through the store.
 pub(crate) fn canonical_user(n: u32) -> fitmate_model::User {
     let body = user(n).to_string();
-    fitmate_model::head::CreateUserRequest::from_slice(body.as_bytes())
-        .unwrap()
-        .into_user()
+    ApiVersion::V2023_10_04
+        .read_create(body.as_bytes())
         .unwrap()
 }
 

@@ -136,7 +136,9 @@ fn terminate(child: &Child) {
     assert!(sent.success());
 }
 
-/// One HTTP/1.1 request on a fresh connection; answers the status and body.
+/// One HTTP/1.1 request on a fresh connection, in version 2023-10-04 (the tests' bodies are
+/// 2023-10-04 bodies, whatever the key printed by `serve` is pinned to); answers the status
+/// and body.
 fn call(
     addr: &str,
     method: &str,
@@ -149,7 +151,8 @@ fn call(
     write!(
         socket,
         "{method} {path} HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
-         Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+         Fitmate-Version: 2023-10-04\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
         body.len()
     )
     .unwrap();
