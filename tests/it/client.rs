@@ -6,12 +6,18 @@ use fitmate_model::{ApiVersion, head, projects};
 use fitmate_transport::client::{Client, Environment, Error};
 use serde_json::json;
 
-use crate::harness::{TestServer, user};
+use crate::harness::{TestServer, canonical_user, user};
 
 fn client(server: &TestServer, key: &str) -> Client {
     Client::builder(Environment::Custom(server.base.clone()), key)
         .build()
         .unwrap()
+}
+
+/// A create in the current version: test user `n` as the current version renders it.
+fn current_create(n: u32) -> head::CreateUserRequest {
+    let rendered = ApiVersion::CURRENT.render_user(&canonical_user(n));
+    head::CreateUserRequest::from_slice(&serde_json::to_vec(&rendered).unwrap()).unwrap()
 }
 
 fn email(s: &str) -> Email {
@@ -24,7 +30,7 @@ async fn every_method_of_2023_10_04_and_the_project_api() {
     let client = client(&server, &server.key);
     let api = &client;
 
-    let request = head::CreateUserRequest::from_slice(user(1).to_string().as_bytes()).unwrap();
+    let request = current_create(1);
     let created = api.create_user(&request).await.unwrap();
     assert_eq!(created.email, "patient1@clinic.example");
 
@@ -131,7 +137,7 @@ async fn server_refusals_arrive_as_their_variants() {
         .validate_locally(false)
         .build()
         .unwrap();
-    let mut request = head::CreateUserRequest::from_slice(user(2).to_string().as_bytes()).unwrap();
+    let mut request = current_create(2);
     request.sex = Some(fitmate_model::rules::Sex::Male);
     request.pregnant = Some(true);
     let error = unchecked.create_user(&request).await.unwrap_err();

@@ -1,7 +1,7 @@
 use std::time::{Duration, Instant};
 
 use fitmate_transport::client::{Client, Environment, Error, RetryPolicy};
-use fitmate_transport::model::{head, rules::Email};
+use fitmate_transport::model::{ApiVersion, head, rules::Email};
 use serde_json::json;
 use wiremock::matchers::{method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
@@ -22,6 +22,8 @@ fn email() -> Email {
     Email::parse("jane@doe.com").unwrap()
 }
 
+/// A create in the current version: a 2023-10-04 user, as the current version renders it
+/// (which a create of that version reads back as the same user).
 fn create_request() -> head::CreateUserRequest {
     let body = json!({
         "email": "jane@doe.com", "firstname": "Jane", "lastname": "Doe",
@@ -30,7 +32,11 @@ fn create_request() -> head::CreateUserRequest {
         "glp1drugs": false, "paymentPlan": 1, "planStartDate": "2026-12-01",
         "medicalClearance": "full",
     });
-    head::CreateUserRequest::from_slice(body.to_string().as_bytes()).unwrap()
+    let user = ApiVersion::V2023_10_04
+        .read_create(body.to_string().as_bytes())
+        .unwrap();
+    let current = serde_json::to_vec(&ApiVersion::CURRENT.render_user(&user)).unwrap();
+    head::CreateUserRequest::from_slice(&current).unwrap()
 }
 
 /// The retrieve answer for `create_request()`'s user, as the server renders it.
