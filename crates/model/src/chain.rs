@@ -566,7 +566,10 @@ A version is the head types changed, one module of changes, and one line in the 
 
 1. Change the head types in `crates/model/src/head.rs` to the new version's form (the
    present is maintained; the past is described). A field the new version drops stays in
-   the head's request bodies as `frozen` or moves to the changes as the older form.
+   the head's request bodies (as `frozen` if update may no longer change it). A renamed
+   field is renamed in `UserChanges` (`crates/model/src/canonical.rs`) too: its names are
+   the head's, for the validation webhook. The examples of the head's types in
+   `crates/model/README.md` and `crates/transport/README.md` show the new form.
 2. Add `crates/model/src/vYYYY_MM_DD.rs` holding `pub const CHANGES: &[VersionChange]`: one
    `VersionChange` per change, each a one-line description and the instructions that say
    what the fields were before it (`field(Shape::User, \"sex\").had_name(\"gender\")`,
