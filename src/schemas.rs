@@ -7,11 +7,11 @@ use std::io;
 use std::path::Path;
 use std::process::ExitCode;
 
-use fitmate_model::{SchemaFile, schema_files, versions_markdown};
+use fitmate_model::{GeneratedFile, schema_files, versions_markdown};
 
 /// The generated documentation: its files under the docs folder.
-pub(crate) fn doc_files() -> Vec<SchemaFile> {
-    vec![SchemaFile {
+pub(crate) fn doc_files() -> Vec<GeneratedFile> {
+    vec![GeneratedFile {
         path: "api-versions.md".to_owned(),
         contents: versions_markdown(),
     }]
@@ -44,7 +44,7 @@ pub(crate) fn run(out: &Path, docs: Option<&Path>, check: bool) -> ExitCode {
     }
 }
 
-fn write_files(out: &Path, files: Vec<SchemaFile>) -> io::Result<ExitCode> {
+fn write_files(out: &Path, files: Vec<GeneratedFile>) -> io::Result<ExitCode> {
     for file in &files {
         let path = out.join(&file.path);
         if let Some(parent) = path.parent() {
@@ -63,7 +63,7 @@ fn write_files(out: &Path, files: Vec<SchemaFile>) -> io::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn check_files(out: &Path, files: Vec<SchemaFile>) -> io::Result<ExitCode> {
+fn check_files(out: &Path, files: Vec<GeneratedFile>) -> io::Result<ExitCode> {
     let mut differing = Vec::new();
     for file in &files {
         let path = out.join(&file.path);

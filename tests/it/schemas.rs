@@ -17,7 +17,7 @@ fn schemas_dir() -> PathBuf {
 fn shipped_schemas_are_what_the_types_generate() {
     let update = std::env::var_os("FITMATE_UPDATE_SCHEMAS").is_some();
     let mut stale = Vec::new();
-    let docs = fitmate_model::SchemaFile {
+    let docs = fitmate_model::GeneratedFile {
         path: "../docs/api-versions.md".to_owned(),
         contents: fitmate_model::versions_markdown(),
     };
@@ -90,8 +90,6 @@ fn every_shipped_schema_is_a_valid_2020_12_schema() {
             "{path} is not a valid schema"
         );
     }
-    let broken = serde_json::json!({"type": "object", "properties": {"a": {"type": "strin"}}});
-    assert!(!jsonschema::meta::is_valid(&broken), "the check can fail");
 }
 
 /// Every schema under `value` (the file itself, its `$defs`, nested schemas), with its

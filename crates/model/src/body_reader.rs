@@ -330,7 +330,7 @@ never_skip!(
 ///         "old" => old: deprecated Type,       // optional, and marked deprecated
 ///         "kept" => kept: frozen Type,         // known, but this endpoint may not change it
 ///     }
-///     check = |draft, prefix, report| {...};  // optional: rules across fields on the draft
+///     check = |draft, paths, report| {...};   // optional: rules across fields on the draft
 ///     rules = vec![...];                      // optional: the same rules for the JSON Schema
 ///     shape = Shape::X;                       // optional: the body changes between versions
 /// }
@@ -504,13 +504,13 @@ macro_rules! request {
                     $(
                         {
                             let $d = &draft;
-                            let $p = prefix;
+                            let $p = $crate::cross_field::Paths::of(prefix, view, Self::HEAD);
                             let $r = &mut report;
                             $check
                         }
                     )?
                     if !report.is_empty() {
-                        return Ok(Err(view.rename_faults(Self::HEAD, prefix, report)));
+                        return Ok(Err(report));
                     }
                     Ok(Ok(draft))
                 }
@@ -574,7 +574,7 @@ macro_rules! request {
                 $(
                     {
                         let $d = &draft;
-                        let $p = "";
+                        let $p = $crate::cross_field::Paths::plain("");
                         let $r = &mut report;
                         $check
                     }

@@ -215,7 +215,12 @@ impl User {
             location
         );
         let mut report = Report::new();
-        cross_field::not_pregnant_if_male(Some(next.pregnant), Some(next.sex), "", &mut report);
+        cross_field::not_pregnant_if_male(
+            Some(next.pregnant),
+            Some(next.sex),
+            cross_field::Paths::plain(""),
+            &mut report,
+        );
         report.into_result(next)
     }
 

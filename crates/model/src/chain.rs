@@ -183,7 +183,7 @@ fn instructions_of(
 
 /// How a head field of a request body is declared.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Presence {
+pub(crate) enum Presence {
     /// The body must have it.
     Required,
     /// The body may have it.
@@ -203,21 +203,21 @@ impl Presence {
 
 /// One field of a head request body, as the head declares it.
 #[derive(Debug, Clone, Copy)]
-pub struct HeadField {
+pub(crate) struct HeadField {
     /// The JSON name in the head.
-    pub name: &'static str,
+    pub(crate) name: &'static str,
     /// Required, optional or frozen in the head.
-    pub presence: Presence,
+    pub(crate) presence: Presence,
     /// Deprecated in the head.
-    pub deprecated: bool,
+    pub(crate) deprecated: bool,
     /// What the field holds, for people.
-    pub doc: &'static str,
+    pub(crate) doc: &'static str,
 }
 
 impl HeadField {
     /// The doc comment as one line of text, for a version where the field is `deprecated`
     /// or not: the head's "Deprecated: ..." sentences are left out where it is not.
-    pub fn description(&self, deprecated: bool) -> String {
+    pub(crate) fn description(&self, deprecated: bool) -> String {
         let text = crate::text::one_line(self.doc);
         match text.split_once(" Deprecated:") {
             Some((current, _)) if !deprecated => current.to_owned(),
@@ -258,12 +258,25 @@ impl View {
 
     /// The view of `shape` in `version`, from the head's fields and the chain.
     pub(crate) fn of(shape: Shape, head: &[HeadField], version: ApiVersion) -> View {
+        View::through(shape, head, version, steps_back(version))
+    }
+
+    /// The view of `shape` after `steps`, the changes back from the head, newest first.
+    fn through(
+        shape: Shape,
+        head: &[HeadField],
+        version: ApiVersion,
+        steps: impl Iterator<Item = &'static VersionChange>,
+    ) -> View {
         let mut fields: Vec<ViewField> = head.iter().map(|f| ViewField::from_head(*f)).collect();
-        for change in steps_back(version) {
+        for change in steps {
             for instruction in instructions_of(change, shape) {
-                let Some(field) = fields.iter_mut().find(|f| f.name == instruction.field) else {
-                    // A change naming a field the body does not have: the chain's own tests
-                    // check that every instruction lands, so this is never reached.
+                let Some(field) = fields
+                    .iter_mut()
+                    .find(|f| f.name == instruction.field && f.presence != Presence::Absent)
+                else {
+                    // A change naming a field the body does not have: the test
+                    // `every_instruction_names_a_field_its_body_has` refuses such a chain.
                     continue;
                 };
                 match instruction.was {
@@ -314,31 +327,6 @@ impl View {
             .zip(head)
             .find(|(f, _)| f.name == name && f.presence != Presence::Absent)
             .map(|(_, h)| h.name)
-    }
-
-    /// Renames the fields of faults that the rules across fields named by their head names.
-    pub(crate) fn rename_faults(
-        &self,
-        head: &[HeadField],
-        prefix: &str,
-        report: fitmate_rules::Report,
-    ) -> fitmate_rules::Report {
-        if !self.renamed {
-            return report;
-        }
-        report
-            .into_faults()
-            .into_iter()
-            .map(|mut fault| {
-                for (field, h) in self.fields.iter().zip(head) {
-                    let path = crate::body_reader::join(prefix, h.name);
-                    if fault.field == path && field.name != h.name {
-                        fault.field = crate::body_reader::join(prefix, field.name);
-                    }
-                }
-                fault
-            })
-            .collect()
     }
 }
 
@@ -573,12 +561,198 @@ A version is the head types changed, one module of changes, and one line in the 
 2. Add `crates/model/src/vYYYY_MM_DD.rs` holding `pub const CHANGES: &[VersionChange]`: one
    `VersionChange` per change, each a one-line description and the instructions that say
    what the fields were before it (`field(Shape::User, \"sex\").had_name(\"gender\")`,
-   `.did_not_exist()`, `.was_required()`, `.could_be_changed()`, `.was_written(&CONVERSION)`).
+   `.did_not_exist()`, `.was_required()`, `.was_optional()`, `.could_be_changed()` for a
+   field update may no longer change, `.was_not_deprecated()` for one the new version
+   deprecates, `.was_written(&CONVERSION)` for an answer's value written another way).
 3. Add one line at the top of the version list in `crates/model/src/lib.rs`:
    `VYYYY_MM_DD = \"YYYY-MM-DD\" => vYYYY_MM_DD,` (it declares the module too).
 4. Run `cargo run -- schemas` to write `schemas/`, the OpenAPI documents and this file, and
    `cargo test --workspace`.
 
-Nothing else names a version: the server, the client, `import`, `validate` and the schema
-writer ask the model, whose matches on `ApiVersion` are written by the version list.
+No Rust code outside the model matches on a version: the server, the client, `import`,
+`validate` and the schema writer ask the model, whose matches on `ApiVersion` are written by
+the version list. A test walks the list and refuses an instruction that names no field of
+its body at that step. Besides the head and the new module, a version shows in the
+generated files, in `docs/api.md` (the table of what each version takes) and
+`docs/webhooks.md` (the webhook's names per version), which say it in words.
 ";
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    use super::*;
+    use crate::body_reader::HeadBody;
+    use crate::head;
+
+    /// The names of the head's answer `User`.
+    fn user_fields() -> BTreeSet<String> {
+        let schema = schemars::schema_for!(head::User);
+        schema
+            .get("properties")
+            .and_then(Value::as_object)
+            .map(|p| p.keys().cloned().collect())
+            .unwrap_or_default()
+    }
+
+    /// Walks the version list back from the head and checks each step's instructions: each
+    /// names a field its body has at that step (by its name there), `was_written` speaks of
+    /// answers only, `could_be_changed` of a field the update request froze, and no two
+    /// fields end up with one name.
+    #[test]
+    fn every_instruction_names_a_field_its_body_has() {
+        let requests = [
+            (Shape::CreateUserRequest, head::CreateUserRequest::HEAD),
+            (Shape::UpdateUserRequest, head::UpdateUserRequest::HEAD),
+        ];
+        let mut request_names: Vec<(Shape, Vec<(String, Presence)>)> = requests
+            .iter()
+            .map(|(shape, head)| {
+                (
+                    *shape,
+                    head.iter()
+                        .map(|f| (f.name.to_owned(), f.presence))
+                        .collect(),
+                )
+            })
+            .collect();
+        let mut user: BTreeSet<String> = user_fields();
+        assert!(user.contains("currentWeight"), "{user:?}");
+        for version in ApiVersion::NEWEST_FIRST {
+            for change in version.changes() {
+                assert!(!change.description.is_empty());
+                for instruction in change.fields {
+                    let name = instruction.field;
+                    let what = format!("{version}: {:?} {name}", instruction.shape);
+                    if instruction.shape == Shape::User {
+                        assert!(user.contains(name), "{what}: answers have no such field");
+                        assert!(!matches!(instruction.was, Was::Changeable), "{what}");
+                        continue;
+                    }
+                    let (_, fields) = request_names
+                        .iter()
+                        .find(|(s, _)| *s == instruction.shape)
+                        .expect("every request shape is listed");
+                    let found = fields
+                        .iter()
+                        .find(|(n, p)| n == name && *p != Presence::Absent);
+                    assert!(found.is_some(), "{what}: the request has no such field");
+                    assert!(
+                        !matches!(instruction.was, Was::Written(_)),
+                        "{what}: answers only"
+                    );
+                    if matches!(instruction.was, Was::Changeable) {
+                        assert_eq!(instruction.shape, Shape::UpdateUserRequest, "{what}");
+                        assert_eq!(found.map(|f| f.1), Some(Presence::Frozen), "{what}");
+                    }
+                }
+                // Apply the step: what did not exist goes, renames last.
+                for instruction in instructions_of(change, Shape::User) {
+                    match instruction.was {
+                        Was::Absent => {
+                            user.remove(instruction.field);
+                        }
+                        Was::Named(older) => {
+                            user.remove(instruction.field);
+                            assert!(user.insert(older.to_owned()), "{older} twice");
+                        }
+                        _ => {}
+                    }
+                }
+                for (shape, fields) in request_names.iter_mut() {
+                    for instruction in instructions_of(change, *shape) {
+                        let field = fields
+                            .iter_mut()
+                            .find(|(n, p)| n == instruction.field && *p != Presence::Absent);
+                        let Some(field) = field else { continue };
+                        match instruction.was {
+                            Was::Absent => field.1 = Presence::Absent,
+                            Was::Named(older) => field.0 = older.to_owned(),
+                            Was::Changeable | Was::Optional => field.1 = Presence::Optional,
+                            Was::Required => field.1 = Presence::Required,
+                            Was::NotDeprecated | Was::Written(_) => {}
+                        }
+                    }
+                    let live: Vec<&String> = fields
+                        .iter()
+                        .filter(|f| f.1 != Presence::Absent)
+                        .map(|f| &f.0)
+                        .collect();
+                    let unique: BTreeSet<&String> = live.iter().copied().collect();
+                    assert_eq!(
+                        live.len(),
+                        unique.len(),
+                        "{version}: two {shape:?} fields share a name"
+                    );
+                }
+            }
+        }
+    }
+
+    /// What an update answer keeps is named as the version's update request names the
+    /// fields, so those names must be names of the version's answers too.
+    #[test]
+    fn what_update_may_change_is_named_alike_in_its_answers() {
+        for version in ApiVersion::NEWEST_FIRST {
+            let mut generator = schemars::SchemaGenerator::default();
+            let answers = crate::versioned::schema::user(*version, &mut generator);
+            let names: BTreeSet<&str> = answers["properties"]
+                .as_object()
+                .map(|p| p.keys().map(String::as_str).collect())
+                .unwrap_or_default();
+            for field in version.updated_fields() {
+                assert!(names.contains(field), "{version}: {field}");
+            }
+        }
+    }
+
+    #[test]
+    fn versions_order_by_date_and_the_head_is_current() {
+        assert!(ApiVersion::V2023_08_01 < ApiVersion::V2023_10_04);
+        assert_eq!(ApiVersion::CURRENT, ApiVersion::NEWEST_FIRST[0]);
+        let mut sorted = ApiVersion::NEWEST_FIRST.to_vec();
+        sorted.sort();
+        assert_eq!(sorted, ApiVersion::ALL);
+        assert!(ApiVersion::ALL.windows(2).all(|w| w[0] < w[1]));
+    }
+
+    /// A request field renamed by a change: the version reads it under the older name,
+    /// reports under it, and its rules across fields name it so.
+    #[test]
+    fn a_renamed_request_field_is_read_and_reported_under_its_older_name() {
+        const RENAME: &[VersionChange] = &[VersionChange {
+            description: "`sex` was `sexAtBirth`",
+            fields: &[field(Shape::CreateUserRequest, "sex").had_name("sexAtBirth")],
+        }];
+        let head = head::CreateUserRequest::HEAD;
+        let view = View::through(
+            Shape::CreateUserRequest,
+            head,
+            ApiVersion::V2023_08_01,
+            RENAME.iter(),
+        );
+        assert!(view.renamed);
+        assert_eq!(view.head_name(head, "sexAtBirth"), Some("sex"));
+        assert_eq!(view.head_name(head, "sex"), None);
+        assert!(view.accepted.contains(&"sexAtBirth") && !view.accepted.contains(&"sex"));
+        let at = crate::cross_field::Paths::of("", &view, head);
+        assert_eq!(
+            (at.name("sex"), at.path("gender")),
+            ("sexAtBirth", "gender".to_owned())
+        );
+        let mut report = fitmate_rules::Report::new();
+        crate::cross_field::sex_or_gender_given(None, None, at, &mut report);
+        assert_eq!(report.faults()[0].field, "sexAtBirth");
+        assert_eq!(
+            report.faults()[0].message,
+            "sexAtBirth is required (or the deprecated gender)"
+        );
+        let rule = crate::cross_field::schema_sex_matches_gender()
+            .in_view(&view, head)
+            .expect("both fields are there");
+        assert_eq!(
+            rule["if"]["required"],
+            serde_json::json!(["sexAtBirth", "gender"])
+        );
+    }
+}

@@ -1,12 +1,55 @@
-//! Rules across fields, written once on the head's bodies: a version that lacks one of a
-//! rule's fields never has the rule (its reader leaves the field `None`, its schema drops
-//! the rule).
+//! Rules across fields, written once on the head's bodies and run in every version on the
+//! fields it has: a field the version lacks is never read, so it is `None` to the rule, and
+//! the version's schema drops a rule one of whose fields it lacks. A rule reports under the
+//! names the version reading the body gives the fields ([`Paths`]).
 
 use fitmate_rules::{Code, Fault, Gender, Pounds, Report, Sex};
 use serde_json::{Map, Value, json};
 
 use crate::body_reader::join;
 use crate::chain::{HeadField, View};
+
+/// Where the rules across fields report: each head field's path under a prefix, by the
+/// name the version reading the body gives it.
+#[derive(Clone, Copy)]
+pub(crate) struct Paths<'a> {
+    prefix: &'a str,
+    names: Option<(&'a View, &'static [HeadField])>,
+}
+
+impl<'a> Paths<'a> {
+    /// The head's names, under `prefix`.
+    pub(crate) fn plain(prefix: &'a str) -> Self {
+        Paths {
+            prefix,
+            names: None,
+        }
+    }
+
+    /// The names `view` gives the fields of `head`, under `prefix`.
+    pub(crate) fn of(prefix: &'a str, view: &'a View, head: &'static [HeadField]) -> Self {
+        Paths {
+            prefix,
+            names: Some((view, head)),
+        }
+    }
+
+    /// What the version calls the head's field `head_name`.
+    pub(crate) fn name(&self, head_name: &'static str) -> &'static str {
+        self.names
+            .and_then(|(view, head)| {
+                head.iter()
+                    .position(|h| h.name == head_name)
+                    .map(|i| view.fields[i].name)
+            })
+            .unwrap_or(head_name)
+    }
+
+    /// The path of the head's field `head_name`.
+    pub(crate) fn path(&self, head_name: &'static str) -> String {
+        join(self.prefix, self.name(head_name))
+    }
+}
 
 /// True when the report already holds a fault for `path` (so a rule on it is moot).
 fn faulted(report: &Report, path: &str) -> bool {
@@ -17,16 +60,17 @@ fn faulted(report: &Report, path: &str) -> bool {
 pub(crate) fn sex_matches_gender(
     sex: Option<Sex>,
     gender: Option<Gender>,
-    prefix: &str,
+    at: Paths<'_>,
     report: &mut Report,
 ) {
     if let (Some(sex), Some(gender)) = (sex, gender)
         && Sex::from(gender) != sex
     {
+        let (sex_name, gender_name) = (at.name("sex"), at.name("gender"));
         report.push(Fault::new(
-            join(prefix, "gender"),
+            at.path("gender"),
             Code::SexGenderMismatch,
-            format!("gender {gender} (deprecated) disagrees with sex {sex}; send sex alone"),
+            format!("{gender_name} {gender} (deprecated) disagrees with {sex_name} {sex}; send {sex_name} alone"),
         ));
     }
 }
@@ -35,13 +79,13 @@ pub(crate) fn sex_matches_gender(
 pub(crate) fn sex_or_gender_given(
     sex: Option<Sex>,
     gender: Option<Gender>,
-    prefix: &str,
+    at: Paths<'_>,
     report: &mut Report,
 ) {
     field_or_deprecated_given(
         sex.is_some() || gender.is_some(),
         ("sex", "gender"),
-        prefix,
+        at,
         report,
     );
 }
@@ -50,19 +94,23 @@ pub(crate) fn sex_or_gender_given(
 /// field is required, except when one of the two already has a fault of its own.
 fn field_or_deprecated_given(
     given: bool,
-    (field, deprecated): (&str, &str),
-    prefix: &str,
+    (field, deprecated): (&'static str, &'static str),
+    at: Paths<'_>,
     report: &mut Report,
 ) {
     if given {
         return;
     }
-    let path = join(prefix, field);
-    if !faulted(report, &path) && !faulted(report, &join(prefix, deprecated)) {
+    let path = at.path(field);
+    if !faulted(report, &path) && !faulted(report, &at.path(deprecated)) {
         report.push(Fault::new(
             path,
             Code::Required,
-            format!("{field} is required (or the deprecated {deprecated})"),
+            format!(
+                "{} is required (or the deprecated {})",
+                at.name(field),
+                at.name(deprecated)
+            ),
         ));
     }
 }
@@ -71,16 +119,17 @@ fn field_or_deprecated_given(
 pub(crate) fn current_weight_matches_weight(
     current: Option<Pounds>,
     weight: Option<Pounds>,
-    prefix: &str,
+    at: Paths<'_>,
     report: &mut Report,
 ) {
     if let (Some(current), Some(weight)) = (current, weight)
         && current != weight
     {
+        let (current_name, weight_name) = (at.name("currentWeight"), at.name("weight"));
         report.push(Fault::new(
-            join(prefix, "weight"),
+            at.path("weight"),
             Code::WeightMismatch,
-            format!("weight {weight} (deprecated) disagrees with currentWeight {current}; send currentWeight alone"),
+            format!("{weight_name} {weight} (deprecated) disagrees with {current_name} {current}; send {current_name} alone"),
         ));
     }
 }
@@ -89,13 +138,13 @@ pub(crate) fn current_weight_matches_weight(
 pub(crate) fn current_weight_given(
     current: Option<Pounds>,
     weight: Option<Pounds>,
-    prefix: &str,
+    at: Paths<'_>,
     report: &mut Report,
 ) {
     field_or_deprecated_given(
         current.is_some() || weight.is_some(),
         ("currentWeight", "weight"),
-        prefix,
+        at,
         report,
     );
 }
@@ -104,20 +153,16 @@ pub(crate) fn current_weight_given(
 pub(crate) fn not_pregnant_if_male(
     pregnant: Option<bool>,
     sex: Option<Sex>,
-    prefix: &str,
+    at: Paths<'_>,
     report: &mut Report,
 ) {
     if pregnant == Some(true) && sex == Some(Sex::Male) {
-        report.push(pregnant_male(prefix));
+        report.push(Fault::new(
+            at.path("pregnant"),
+            Code::PregnantMale,
+            format!("{} cannot be true for a male user", at.name("pregnant")),
+        ));
     }
-}
-
-pub(crate) fn pregnant_male(prefix: &str) -> Fault {
-    Fault::new(
-        join(prefix, "pregnant"),
-        Code::PregnantMale,
-        "pregnant cannot be true for a male user",
-    )
 }
 
 /// A rule across fields as JSON Schema, with the head fields it speaks of.

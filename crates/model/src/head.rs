@@ -42,10 +42,7 @@ request! {
         "sex" => sex: optional Sex,
         /// The height of the user, e.g. 6ft 1in.
         "height" => height: required Height,
-        /// The weight of the user in pounds. Deprecated: send currentWeight; when it is
-        /// absent, currentWeight is taken from weight, and both given must agree.
-        "weight" => weight: deprecated Pounds,
-        /// Whether the user is pregnant; never true for a male user. False when not given.
+        /// Whether the user is pregnant; never true for a male user.
         "pregnant" => pregnant: optional bool,
         /// Diabetes: 0 none, 1 pre-diabetes, 2 type 1, 3 type 2.
         "diabetes" => diabetes: required Diabetes,
@@ -62,6 +59,9 @@ request! {
         /// The current weight of the user in pounds; required unless the deprecated weight
         /// is given.
         "currentWeight" => current_weight: optional Pounds,
+        /// The weight of the user in pounds. Deprecated: send currentWeight; when it is
+        /// absent, currentWeight is taken from weight, and both given must agree.
+        "weight" => weight: deprecated Pounds,
         /// The weight the user wants to reach, in pounds.
         "desiredWeight" => desired_weight: optional Pounds,
         /// The user's allergies.
@@ -184,8 +184,9 @@ impl CreateUserDraft {
             // Every version requires these (or their deprecated stand-ins); its reader has
             // reported any absence already, so this keeps the types honest.
             let mut report = Report::new();
-            cross_field::sex_or_gender_given(self.sex, self.gender, "", &mut report);
-            cross_field::current_weight_given(self.current_weight, self.weight, "", &mut report);
+            let at = cross_field::Paths::plain("");
+            cross_field::sex_or_gender_given(self.sex, self.gender, at, &mut report);
+            cross_field::current_weight_given(self.current_weight, self.weight, at, &mut report);
             return Err(report);
         };
         Ok(CanonicalUser {

@@ -6,7 +6,7 @@ mod version;
 
 mod body_reader;
 mod canonical;
-mod chain;
+pub mod chain;
 mod common;
 mod cross_field;
 mod endpoint;
@@ -33,14 +33,11 @@ versions! {
 
 pub use body_reader::{RequestBody, malformed, parse_body};
 pub use canonical::{User, UserChanges};
-pub use chain::{
-    Conversion, FieldChange, FieldRef, HeadField, Presence, Shape, VersionChange, Was, field,
-    versions_markdown,
-};
+pub use chain::{Shape, VersionChange, versions_markdown};
 pub use common::{CreateUserResponse, RETRIEVED_MESSAGE, RetrieveUserRequest, UPDATED_MESSAGE};
 pub use endpoint::{Endpoint, UnknownEndpoint};
 pub use openapi::{openapi, openapi_for};
-pub use schemas::{SCHEMA_BASE, SchemaFile, root_schema, schema_files};
+pub use schemas::{GeneratedFile, SCHEMA_BASE, root_schema, schema_files};
 pub use version::UnknownVersion;
 pub use versioned::UserAnswer;
 

@@ -14,9 +14,9 @@ use crate::{ApiVersion, CreateUserResponse, RetrieveUserRequest, error, examples
 /// under `schemas/`. An identifier, not a promise that the file is served there.
 pub const SCHEMA_BASE: &str = "https://partners.ftmtapi.com/schemas/";
 
-/// One generated file: its path under `schemas/` and its content.
+/// One generated file: its path (under `schemas/` for the schemas) and its content.
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct SchemaFile {
+pub struct GeneratedFile {
     /// The path relative to `schemas/`, e.g. `2023-10-04/create-user.request.schema.json`.
     pub path: String,
     /// Pretty-printed JSON with a final newline.
@@ -261,7 +261,7 @@ fn file_generator() -> SchemaGenerator {
 }
 
 /// A standalone schema file: the body as its root, every definition it uses under `$defs`.
-fn body_file(path: String, body: Definition, version: ApiVersion) -> SchemaFile {
+fn body_file(path: String, body: Definition, version: ApiVersion) -> GeneratedFile {
     let mut generator = file_generator();
     let root = body.titled(version, &mut generator, &Names::Plain);
     let mut file = Map::new();
@@ -318,16 +318,16 @@ pub(crate) fn used_definitions(
     used
 }
 
-pub(crate) fn json_file(path: String, value: &Value) -> SchemaFile {
+pub(crate) fn json_file(path: String, value: &Value) -> GeneratedFile {
     let mut contents = serde_json::to_string_pretty(value).unwrap_or_default();
     contents.push('\n');
-    SchemaFile { path, contents }
+    GeneratedFile { path, contents }
 }
 
 /// Every file of `schemas/`: per version its request and answer schemas and its OpenAPI
 /// document; the project API's schemas and both error bodies; and the OpenAPI document of
 /// every version.
-pub fn schema_files() -> Vec<SchemaFile> {
+pub fn schema_files() -> Vec<GeneratedFile> {
     let mut files = Vec::new();
     for version in ApiVersion::ALL.iter().copied() {
         for body in Definition::VERSIONED_FILES {

@@ -37,7 +37,9 @@ macro_rules! versions {
         /// assert!(err.to_string().starts_with("unknown Fitmate-Version 1999-01-01; supported versions: 2023-08-01, 2023-10-04"));
         /// # Ok::<(), fitmate_model::UnknownVersion>(())
         /// ```
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        ///
+        /// Versions order by date, oldest first (`V2023_08_01 < V2023_10_04`).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
         #[non_exhaustive]
         pub enum ApiVersion {
             $( $(#[doc = $doc])* $variant, )+
@@ -101,6 +103,19 @@ const fn oldest_first() -> [ApiVersion; COUNT] {
         i += 1;
     }
     out
+}
+
+impl PartialOrd for ApiVersion {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for ApiVersion {
+    /// By date: the names are ISO dates, which order as text.
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.as_str().cmp(other.as_str())
+    }
 }
 
 impl fmt::Display for ApiVersion {

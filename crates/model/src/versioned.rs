@@ -5,7 +5,7 @@
 use fitmate_rules::{Email, Report};
 use schemars::SchemaGenerator;
 use serde::{Deserialize, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::body_reader::{HeadBody, read_in};
@@ -90,21 +90,21 @@ impl ApiVersion {
     }
 
     /// The 200 answer of `POST /users/retrieve` in this version.
-    pub fn render_retrieved(self, identifier: Uuid, user: &User) -> Value {
-        json!({
-            "message": RETRIEVED_MESSAGE,
-            "identifier": identifier,
-            "data": self.render_user(user),
-        })
+    pub fn render_retrieved(self, identifier: Uuid, user: &User) -> UserAnswer {
+        UserAnswer {
+            message: RETRIEVED_MESSAGE.to_owned(),
+            identifier,
+            data: self.render_user(user),
+        }
     }
 
     /// The 200 answer of `POST /users/update` in this version.
-    pub fn render_updated(self, identifier: Uuid, user: &User) -> Value {
-        json!({
-            "message": UPDATED_MESSAGE,
-            "identifier": identifier,
-            "data": self.render_updated_user(user),
-        })
+    pub fn render_updated(self, identifier: Uuid, user: &User) -> UserAnswer {
+        UserAnswer {
+            message: UPDATED_MESSAGE.to_owned(),
+            identifier,
+            data: self.render_updated_user(user),
+        }
     }
 
     /// The changes of an update as this version names them: the `data` of the validation
@@ -119,7 +119,7 @@ impl ApiVersion {
     }
 
     /// The names an update answer's `data` keeps: `email` and what update may change.
-    fn updated_fields(self) -> Vec<&'static str> {
+    pub(crate) fn updated_fields(self) -> Vec<&'static str> {
         let view = <head::UpdateUserRequest as HeadBody>::view(self);
         let mut keep = vec!["email"];
         keep.extend(
@@ -133,8 +133,9 @@ impl ApiVersion {
 }
 
 /// The 200 answer of update or retrieve in any version: the user as that version renders
-/// it, untyped. The current version's answers have typed forms too:
-/// [`head::UpdateUserResponse`] and [`head::RetrieveUserResponse`].
+/// it, untyped. Serialised in the documented order: `message`, `identifier`, `data`. The
+/// current version's answers have typed forms too: [`head::UpdateUserResponse`] and
+/// [`head::RetrieveUserResponse`].
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserAnswer {
     /// `User updated successfully` or `User retrieved successfully`.

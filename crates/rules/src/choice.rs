@@ -85,7 +85,7 @@ string_choice! {
 
 string_choice! {
     /// Gender at birth: the deprecated field of API 2023-08-01 that `sex` replaces.
-    Gender, code = Code::InvalidGender, describe = "Gender at birth: male or female (API version 2023-10-04 replaced it with sex).",
+    Gender, code = Code::InvalidGender, describe = "Gender at birth: male or female.",
     {
         /// `male`
         Male = "male",

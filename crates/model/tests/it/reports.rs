@@ -31,6 +31,7 @@ fn a_create_body_with_many_faults_reports_each_once() {
         "planStartDate": "2023-10-30",
         "medicalClearance": "partial",
         "currentWeight": 0,
+        "weight": "heavy",
         "emial": "x",
         "metadata": {"": 1}
     }"#;
