@@ -24,7 +24,8 @@ pub enum Shape {
     /// The body of `POST /users/update`.
     UpdateUserRequest,
     /// A user as answers render it: the `data` of retrieve and of update (which keeps the
-    /// email and the fields update may change), and the `data` of the validation webhook.
+    /// email and the fields update may change), and the changes in the `data` of the
+    /// validation webhook.
     User,
 }
 
@@ -34,7 +35,7 @@ impl Shape {
         match self {
             Shape::CreateUserRequest => "create request",
             Shape::UpdateUserRequest => "update request",
-            Shape::User => "user in answers",
+            Shape::User => "user in answers and webhook data",
         }
     }
 

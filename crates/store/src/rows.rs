@@ -14,6 +14,19 @@ pub(crate) fn timestamp(ms: i64) -> Result<Timestamp, StoreError> {
     Timestamp::from_millisecond(ms).map_err(|e| StoreError::corrupt("timestamp", e))
 }
 
+/// A project's webhook version as stored. One this build does not know (a newer replica
+/// set it during a rolling upgrade) is read as the current version, with a warning: the
+/// project's other requests must not fail for its webhook's sake.
+pub(crate) fn webhook_version(stored: &str) -> fitmate_model::ApiVersion {
+    stored.parse().unwrap_or_else(|_| {
+        tracing::warn!(
+            stored = %stored.chars().take(40).collect::<String>(),
+            "a project's webhook version is unknown to this build; its webhook gets the current version"
+        );
+        fitmate_model::ApiVersion::CURRENT
+    })
+}
+
 /// Decoders of projects, keys, users and suspensions from rows of type `$row`; the module
 /// that expands it imports `sqlx::Row`.
 macro_rules! decoders {
@@ -31,10 +44,9 @@ macro_rules! decoders {
                     webhook_timeout_ms: u32::try_from(timeout)
                         .map_err(|e| $crate::StoreError::corrupt("project", e))?,
                     welcome_email: row.try_get("welcome_email")?,
-                    webhook_version: row
-                        .try_get::<String, _>("webhook_version")?
-                        .parse()
-                        .map_err(|e| $crate::StoreError::corrupt("project", e))?,
+                    webhook_version: $crate::rows::webhook_version(
+                        &row.try_get::<String, _>("webhook_version")?,
+                    ),
                 },
                 created_at: $crate::rows::timestamp(row.try_get("created_at")?)?,
             })
@@ -133,4 +145,17 @@ impl UserKeys {
 
 pub(crate) fn is_unique_violation(error: &sqlx::Error) -> bool {
     matches!(error, sqlx::Error::Database(e) if e.is_unique_violation())
+}
+
+#[cfg(test)]
+mod tests {
+    use fitmate_model::ApiVersion;
+
+    use super::*;
+
+    #[test]
+    fn an_unknown_webhook_version_reads_as_the_current_one() {
+        assert_eq!(webhook_version("2023-08-01"), ApiVersion::V2023_08_01);
+        assert_eq!(webhook_version("2099-01-01"), ApiVersion::CURRENT);
+    }
 }
