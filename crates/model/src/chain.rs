@@ -407,25 +407,7 @@ fn apply_to_schema(
             let list = required(schema).into_iter().filter(|r| r != name).collect();
             set_required(schema, list);
         }
-        Was::Named(older) => {
-            // Keep the order of the properties: rebuild the map with the new key in place.
-            let renamed: Map<String, Value> = std::mem::take(properties)
-                .into_iter()
-                .map(|(k, v)| {
-                    if k == name {
-                        (older.to_owned(), v)
-                    } else {
-                        (k, v)
-                    }
-                })
-                .collect();
-            *properties = renamed;
-            let list = required(schema)
-                .into_iter()
-                .map(|r| if r == name { Value::from(older) } else { r })
-                .collect();
-            set_required(schema, list);
-        }
+        Was::Named(older) => crate::cross_field::rename_property(schema, name, older),
         Was::Written(conversion) => {
             let mut older = (conversion.schema)(generator);
             if let Some(object) = older.as_object_mut() {

@@ -194,30 +194,36 @@ impl SchemaRule {
     }
 }
 
-/// Renames a property in a schema: in `properties` and `required`, at any depth.
+/// Renames a property of one object schema, in place: its key in `properties` (keeping the
+/// order) and its entry in `required`.
+pub(crate) fn rename_property(object: &mut Map<String, Value>, from: &str, to: &str) {
+    if let Some(Value::Object(properties)) = object.get_mut("properties") {
+        let renamed: Map<String, Value> = std::mem::take(properties)
+            .into_iter()
+            .map(|(k, v)| {
+                if k == from {
+                    (to.to_owned(), v)
+                } else {
+                    (k, v)
+                }
+            })
+            .collect();
+        *properties = renamed;
+    }
+    if let Some(Value::Array(required)) = object.get_mut("required") {
+        for name in required.iter_mut() {
+            if name == from {
+                *name = Value::from(to);
+            }
+        }
+    }
+}
+
+/// Renames a property in a schema and every schema inside it.
 fn rename(schema: &mut Value, from: &str, to: &str) {
     match schema {
         Value::Object(object) => {
-            if let Some(Value::Object(properties)) = object.get_mut("properties") {
-                let renamed: Map<String, Value> = std::mem::take(properties)
-                    .into_iter()
-                    .map(|(k, v)| {
-                        if k == from {
-                            (to.to_owned(), v)
-                        } else {
-                            (k, v)
-                        }
-                    })
-                    .collect();
-                *properties = renamed;
-            }
-            if let Some(Value::Array(required)) = object.get_mut("required") {
-                for name in required.iter_mut() {
-                    if name == from {
-                        *name = Value::from(to);
-                    }
-                }
-            }
+            rename_property(object, from, to);
             for value in object.values_mut() {
                 rename(value, from, to);
             }
