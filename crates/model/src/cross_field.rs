@@ -66,13 +66,31 @@ pub(crate) fn sex_matches_gender(
     if let (Some(sex), Some(gender)) = (sex, gender)
         && Sex::from(gender) != sex
     {
-        let (sex_name, gender_name) = (at.name("sex"), at.name("gender"));
-        report.push(Fault::new(
-            at.path("gender"),
+        report.push(deprecated_disagrees(
+            at,
+            ("sex", "gender"),
             Code::SexGenderMismatch,
-            format!("{gender_name} {gender} (deprecated) disagrees with {sex_name} {sex}; send {sex_name} alone"),
+            (sex, gender),
         ));
     }
+}
+
+/// The fault of a deprecated field given beside the field that replaced it, saying
+/// something else: reported on the deprecated field.
+fn deprecated_disagrees(
+    at: Paths<'_>,
+    (field, deprecated): (&'static str, &'static str),
+    code: Code,
+    (value, deprecated_value): (impl std::fmt::Display, impl std::fmt::Display),
+) -> Fault {
+    let (field_name, deprecated_name) = (at.name(field), at.name(deprecated));
+    Fault::new(
+        at.path(deprecated),
+        code,
+        format!(
+            "{deprecated_name} {deprecated_value} (deprecated) disagrees with {field_name} {value}; send {field_name} alone"
+        ),
+    )
 }
 
 /// One of `sex` or the deprecated `gender` must be given.
@@ -125,11 +143,11 @@ pub(crate) fn current_weight_matches_weight(
     if let (Some(current), Some(weight)) = (current, weight)
         && current != weight
     {
-        let (current_name, weight_name) = (at.name("currentWeight"), at.name("weight"));
-        report.push(Fault::new(
-            at.path("weight"),
+        report.push(deprecated_disagrees(
+            at,
+            ("currentWeight", "weight"),
             Code::WeightMismatch,
-            format!("{weight_name} {weight} (deprecated) disagrees with {current_name} {current}; send {current_name} alone"),
+            (current, weight),
         ));
     }
 }
