@@ -12,7 +12,6 @@
 
 #![allow(clippy::unwrap_used, missing_docs)] // a bench binary: a failed unwrap is a failed run
 
-use std::convert::Infallible;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
@@ -21,40 +20,15 @@ use fitmate_model::ApiVersion;
 use fitmate_store::{AnyStore, NewProject, PgSettings, Store};
 use fitmate_transport::server::{App, ServerConfig, serve};
 use http_body_util::{BodyExt, Full};
+use hyper::Request;
 use hyper::body::Bytes;
-use hyper::{Request, Response};
 use tokio::net::{TcpListener, TcpStream};
 
+#[path = "support/bare.rs"]
+mod bare;
 mod support;
+use bare::bare_endpoint;
 use support::{env_or, percentile_ms};
-
-/// A server answering every request with a fixed JSON body, after reading the request body.
-async fn bare_endpoint(listener: TcpListener) {
-    loop {
-        let Ok((tcp, _)) = listener.accept().await else {
-            continue;
-        };
-        let _ = tcp.set_nodelay(true);
-        tokio::spawn(async move {
-            let service = hyper::service::service_fn(
-                |request: Request<hyper::body::Incoming>| async move {
-                    let _ = request.into_body().collect().await;
-                    let mut response = Response::new(Full::new(Bytes::from_static(
-                    br#"{"message":"User created successfully","email":"a@b.co","identifier":"3f1c2a4e-8b5d-4c6e-9f70-1a2b3c4d5e6f"}"#,
-                )));
-                    response.headers_mut().insert(
-                        hyper::header::CONTENT_TYPE,
-                        hyper::header::HeaderValue::from_static("application/json"),
-                    );
-                    Ok::<_, Infallible>(response)
-                },
-            );
-            let _ = hyper::server::conn::http1::Builder::new()
-                .serve_connection(hyper_util::rt::TokioIo::new(tcp), service)
-                .await;
-        });
-    }
-}
 
 /// What one scenario sends: the nth request's method, path and body.
 type Make = Arc<dyn Fn(u64) -> (hyper::Method, String, Vec<u8>) + Send + Sync>;
