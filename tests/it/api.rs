@@ -368,6 +368,57 @@ async fn sixty_four_racing_creates_of_one_email_give_one_success() {
     assert_eq!((ok, conflicts), (1, 63), "{statuses:?}");
 }
 
+/// Creates that arrive together are written together (one transaction on SQLite, one
+/// statement on PostgreSQL), yet each gets its own answer: 200 with the id it was stored
+/// under, or 409 naming the value another user already holds.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn creates_arriving_together_each_get_their_own_answer() {
+    let server = std::sync::Arc::new(TestServer::start().await);
+    let holder = user(2000);
+    server.create(&holder).await;
+    let mut tasks = Vec::new();
+    for n in 0..64_u32 {
+        let (server, holder) = (server.clone(), holder.clone());
+        tasks.push(tokio::spawn(async move {
+            let mut body = user(2001 + n);
+            match n % 4 {
+                1 => body["email"] = holder["email"].clone(),
+                2 => body["phonenumber"] = holder["phonenumber"].clone(),
+                _ => {}
+            }
+            (
+                n,
+                body["email"].clone(),
+                server.post("/users/create", &body).await,
+            )
+        }));
+    }
+    let project = "sandbox".parse().unwrap();
+    for task in tasks {
+        let (n, email, answer) = task.await.unwrap();
+        match n % 4 {
+            1 => {
+                assert_eq!(answer.status, 409, "{n}: {:?}", answer.body);
+                assert_eq!(answer.body["message"], "Email already exists");
+            }
+            2 => {
+                assert_eq!(answer.status, 409, "{n}: {:?}", answer.body);
+                assert_eq!(answer.body["message"], "Phone number already exists");
+            }
+            _ => {
+                assert_eq!(answer.status, 200, "{n}: {:?}", answer.body);
+                let email = fitmate_model::rules::Email::parse(email.as_str().unwrap()).unwrap();
+                let stored = server.store.user_by_email(&project, &email).await.unwrap();
+                assert_eq!(
+                    stored.map(|s| s.id.to_string()),
+                    answer.body["identifier"].as_str().map(str::to_owned),
+                    "{n}: answered the id it was stored under"
+                );
+            }
+        }
+    }
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn keys_reach_only_their_own_project() {
     let server = TestServer::start().await;

@@ -1,30 +1,569 @@
-//! Statements both backends run as they are: sqlx's SQLite driver reads the `$N`
-//! placeholders PostgreSQL uses, so a statement both dialects accept is written once here.
+//! The one query layer: every statement both backends run as it is, written once.
+//!
+//! sqlx's SQLite driver reads the `$N` placeholders PostgreSQL uses (by number, so a
+//! placeholder may repeat or come out of order), and the schema of both backends has the same
+//! tables and columns, so most statements are the same text on both. [`Queries`] runs them
+//! for either backend, generic over sqlx's `Database`; the backends keep only what differs:
+//! connecting, the batching of creates and updates, and the outbox lease.
 
-/// Inserts a project: id, creation time, then its settings in the order of
-/// [`bind_settings`](crate::queries::bind_settings).
-pub(crate) const INSERT_PROJECT: &str = "INSERT INTO projects
-    (id, created_at, validation_webhook, webhook_secret, webhook_timeout_ms, welcome_email,
-     webhook_version)
- VALUES ($1, $2, $3, $4, $5, $6, $7)";
+use std::sync::Arc;
 
-/// Replaces a project's settings: the id, then its settings in the order of
-/// [`bind_settings`](crate::queries::bind_settings).
-pub(crate) const UPDATE_PROJECT: &str = "UPDATE projects
- SET validation_webhook = $2, webhook_secret = $3, webhook_timeout_ms = $4,
-     welcome_email = $5, webhook_version = $6
- WHERE id = $1";
+use fitmate_model::projects::Suspension;
+use fitmate_model::rules::Email;
+use fitmate_model::{ApiVersion, User};
+use jiff::Timestamp;
+use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
+use uuid::Uuid;
 
-/// Binds a project's settings after the arguments already bound.
-pub(crate) fn bind_settings<'q, DB: sqlx::Database>(
-    query: sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>,
-    project: &'q crate::NewProject,
-) -> sqlx::query::Query<'q, DB, <DB as sqlx::Database>::Arguments>
+use crate::keys::{self, ApiKey, KeyInfo};
+use crate::rows::{is_unique_violation, millis, timestamp};
+use crate::{
+    Conflict, NewProject, PendingEmail, Project, ProjectId, SecretKeys, StoreError, StoredUser,
+};
+
+/// Updates a user guarded by the revision it was read at: phone, username, document, sealed
+/// `secureMetadata`, the time, then project, id and revision. Changes one row, or none when
+/// the user moved on (or is gone).
+pub(crate) const UPDATE_USER: &str = "UPDATE users
+ SET phone_key = $1, username = $2, document = $3, secure_metadata = $4,
+     revision = revision + 1, updated_at = $5
+ WHERE project_id = $6 AND id = $7 AND revision = $8";
+
+/// The columns of a new user, in the order the backends' batched inserts bind them.
+pub(crate) const INSERT_USER_COLUMNS: &str = "INSERT INTO users
+ (id, project_id, email_key, phone_key, username, document, secure_metadata, revision,
+  created_at, updated_at)";
+
+/// The statements both backends share, on a backend's pools.
+pub(crate) struct Queries<DB: Database> {
+    /// Where reads go: SQLite's read-only pool, or PostgreSQL's one pool.
+    pub(crate) read: Pool<DB>,
+    /// Where single writes go: SQLite's one writer connection, or PostgreSQL's one pool.
+    pub(crate) write: Pool<DB>,
+    /// What seals and opens `secureMetadata`.
+    pub(crate) secrets: Arc<SecretKeys>,
+}
+
+impl<DB: Database> Clone for Queries<DB> {
+    fn clone(&self) -> Self {
+        Queries {
+            read: self.read.clone(),
+            write: self.write.clone(),
+            secrets: self.secrets.clone(),
+        }
+    }
+}
+
+impl<DB: Database> std::fmt::Debug for Queries<DB> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Queries")
+            .field("backend", &DB::NAME)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The moment now, to the millisecond the database keeps.
+fn now_in_millis() -> Result<Timestamp, StoreError> {
+    timestamp(millis(Timestamp::now()))
+}
+
+// What the shared statements need of a backend: stated once, on this one impl block.
+impl<DB> Queries<DB>
 where
-    Option<String>: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    i64: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    bool: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
-    &'q str: sqlx::Encode<'q, DB> + sqlx::Type<DB>,
+    DB: Database,
+    for<'c> &'c mut DB::Connection: Executor<'c, Database = DB>,
+    DB::Arguments: IntoArguments<DB>,
+    for<'n> &'n str: ColumnIndex<DB::Row>,
+    for<'v> &'v str: Encode<'v, DB> + Type<DB>,
+    for<'v> &'v [u8]: Encode<'v, DB> + Type<DB>,
+    String: for<'v> Encode<'v, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    Option<String>: for<'v> Encode<'v, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    i64: for<'v> Encode<'v, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    Option<i64>: for<'v> Encode<'v, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    bool: for<'v> Encode<'v, DB> + for<'r> Decode<'r, DB> + Type<DB>,
+    for<'r> &'r str: Decode<'r, DB>,
+    for<'r> &'r [u8]: Decode<'r, DB>,
+{
+    /// Answers when the database does.
+    pub(crate) async fn ping(&self) -> Result<(), StoreError> {
+        sqlx::query::<DB>("SELECT 1").execute(&self.read).await?;
+        Ok(())
+    }
+
+    /// Creates a project, its creation time to the millisecond it is stored at.
+    pub(crate) async fn create_project(&self, project: &NewProject) -> Result<Project, StoreError> {
+        let now = now_in_millis()?;
+        let inserted = bind_settings(
+            sqlx::query::<DB>(
+                "INSERT INTO projects
+                 (validation_webhook, webhook_secret, webhook_timeout_ms, welcome_email,
+                  webhook_version, id, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+            ),
+            project,
+        )
+        .bind(millis(now))
+        .execute(&self.write)
+        .await;
+        match inserted {
+            Ok(_) => Ok(Project {
+                settings: project.clone(),
+                created_at: now,
+            }),
+            Err(e) if is_unique_violation(&e) => Err(StoreError::ProjectExists),
+            Err(e) => Err(e.into()),
+        }
+    }
+
+    /// Replaces the settings of the project `project.id`.
+    pub(crate) async fn set_project_settings(
+        &self,
+        project: &NewProject,
+    ) -> Result<Project, StoreError> {
+        bind_settings(
+            sqlx::query::<DB>(
+                "UPDATE projects
+                 SET validation_webhook = $1, webhook_secret = $2, webhook_timeout_ms = $3,
+                     welcome_email = $4, webhook_version = $5
+                 WHERE id = $6 RETURNING *",
+            ),
+            project,
+        )
+        .fetch_optional(&self.write)
+        .await?
+        .as_ref()
+        .map(Self::project_of)
+        .transpose()?
+        .ok_or(StoreError::NotFound("project"))
+    }
+
+    /// The project with this id.
+    pub(crate) async fn project(&self, id: &ProjectId) -> Result<Option<Project>, StoreError> {
+        sqlx::query::<DB>("SELECT * FROM projects WHERE id = $1")
+            .bind(id.as_str())
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(Self::project_of)
+            .transpose()
+    }
+
+    /// Every project, oldest first.
+    pub(crate) async fn projects(&self) -> Result<Vec<Project>, StoreError> {
+        sqlx::query::<DB>("SELECT * FROM projects ORDER BY created_at, id")
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(Self::project_of)
+            .collect()
+    }
+
+    /// Issues a key for `project`, pinned to `version`.
+    pub(crate) async fn create_key(
+        &self,
+        project: &ProjectId,
+        version: ApiVersion,
+    ) -> Result<(ApiKey, KeyInfo), StoreError> {
+        if self.project(project).await?.is_none() {
+            return Err(StoreError::NotFound("project"));
+        }
+        let now = now_in_millis()?;
+        // A prefix carries 54 random bits; a clash is all but impossible, but costs only a
+        // retry.
+        for _ in 0..3 {
+            let key = ApiKey::generate().map_err(|e| StoreError::corrupt("random key", e))?;
+            let inserted = sqlx::query::<DB>(
+                "INSERT INTO api_keys (prefix, hash, project_id, version, created_at)
+                 VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(key.prefix())
+            .bind(&keys::hash(key.expose())[..])
+            .bind(project.as_str())
+            .bind(version.as_str())
+            .bind(millis(now))
+            .execute(&self.write)
+            .await;
+            match inserted {
+                Ok(_) => {
+                    let info = KeyInfo {
+                        prefix: key.prefix().to_owned(),
+                        project: project.clone(),
+                        version,
+                        created_at: now,
+                        revoked_at: None,
+                    };
+                    return Ok((key, info));
+                }
+                Err(e) if is_unique_violation(&e) => continue,
+                Err(e) => return Err(e.into()),
+            }
+        }
+        Err(StoreError::corrupt("random key", "three prefixes clashed"))
+    }
+
+    /// Every key, revoked ones included, oldest first.
+    pub(crate) async fn keys(&self) -> Result<Vec<KeyInfo>, StoreError> {
+        sqlx::query::<DB>("SELECT * FROM api_keys ORDER BY created_at, prefix")
+            .fetch_all(&self.read)
+            .await?
+            .iter()
+            .map(Self::key_of)
+            .collect()
+    }
+
+    /// Revokes the key whose prefix is `prefix` (a revoked key keeps its first revocation).
+    pub(crate) async fn revoke_key(&self, prefix: &str) -> Result<KeyInfo, StoreError> {
+        sqlx::query::<DB>(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $1)
+             WHERE prefix = $2 RETURNING *",
+        )
+        .bind(millis(Timestamp::now()))
+        .bind(prefix)
+        .fetch_optional(&self.write)
+        .await?
+        .as_ref()
+        .map(Self::key_of)
+        .transpose()?
+        .ok_or(StoreError::NotFound("key"))
+    }
+
+    /// The live key that `presented` is, compared in constant time.
+    pub(crate) async fn authenticate(
+        &self,
+        presented: &str,
+    ) -> Result<Option<KeyInfo>, StoreError> {
+        let Some(prefix) = keys::prefix_of(presented) else {
+            return Ok(None);
+        };
+        let Some(row) = sqlx::query::<DB>("SELECT * FROM api_keys WHERE prefix = $1")
+            .bind(prefix)
+            .fetch_optional(&self.read)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let hash: &[u8] = row.try_get("hash")?;
+        if !keys::matches(presented, hash) {
+            return Ok(None);
+        }
+        let info = Self::key_of(&row)?;
+        Ok(info.revoked_at.is_none().then_some(info))
+    }
+
+    /// The user of `project` with this email (compared as normalized).
+    pub(crate) async fn user_by_email(
+        &self,
+        project: &ProjectId,
+        email: &Email,
+    ) -> Result<Option<StoredUser>, StoreError> {
+        self.fetch_user(
+            "SELECT * FROM users WHERE project_id = $1 AND email_key = $2",
+            project,
+            email.normalized(),
+        )
+        .await
+    }
+
+    /// The user of `project` with this identifier.
+    pub(crate) async fn user_by_id(
+        &self,
+        project: &ProjectId,
+        id: Uuid,
+    ) -> Result<Option<StoredUser>, StoreError> {
+        self.fetch_user(
+            "SELECT * FROM users WHERE project_id = $1 AND id = $2",
+            project,
+            id.to_string(),
+        )
+        .await
+    }
+
+    async fn fetch_user(
+        &self,
+        sql: &'static str,
+        project: &ProjectId,
+        key: String,
+    ) -> Result<Option<StoredUser>, StoreError> {
+        sqlx::query::<DB>(sql)
+            .bind(project.as_str())
+            .bind(key)
+            .fetch_optional(&self.read)
+            .await?
+            .as_ref()
+            .map(|row| self.user_of(row))
+            .transpose()
+    }
+
+    /// Which value of `keys` another user (not `except`) of the project holds, email first:
+    /// the database names only the first index a write tripped over, and email is the
+    /// user's key. Two lookups by the unique indexes; a conflict on neither is the username.
+    pub(crate) async fn which_conflict(
+        conn: &mut DB::Connection,
+        project: &ProjectId,
+        keys: &crate::rows::UserKeys,
+        except: Option<Uuid>,
+    ) -> Result<Conflict, StoreError> {
+        let row = sqlx::query::<DB>(
+            "SELECT
+                EXISTS (SELECT 1 FROM users WHERE project_id = $3 AND email_key = $1
+                        AND id IS DISTINCT FROM $4) AS email,
+                EXISTS (SELECT 1 FROM users WHERE project_id = $3 AND phone_key = $2
+                        AND id IS DISTINCT FROM $4) AS phone",
+        )
+        .bind(keys.email.as_str())
+        .bind(keys.phone.as_str())
+        .bind(project.as_str())
+        .bind(except.map(|id| id.to_string()))
+        .fetch_one(&mut *conn)
+        .await?;
+        let (email, phone): (bool, bool) = (row.try_get("email")?, row.try_get("phone")?);
+        Ok(if email {
+            Conflict::Email
+        } else if phone {
+            Conflict::Phone
+        } else {
+            Conflict::Username
+        })
+    }
+
+    /// Suspends a user of `project` from `start` until `until`.
+    pub(crate) async fn suspend(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        reason: &str,
+        start: Timestamp,
+        until: Option<Timestamp>,
+    ) -> Result<Suspension, StoreError> {
+        sqlx::query::<DB>(
+            "INSERT INTO suspensions (user_id, reason, start_at, end_at)
+             SELECT id, $1, $2, $3 FROM users WHERE project_id = $4 AND id = $5
+             RETURNING *",
+        )
+        .bind(reason)
+        .bind(millis(start))
+        .bind(until.map(millis))
+        .bind(project.as_str())
+        .bind(user.to_string())
+        .fetch_optional(&self.write)
+        .await?
+        .as_ref()
+        .map(Self::suspension_of)
+        .transpose()?
+        .ok_or(StoreError::NotFound("user"))
+    }
+
+    /// Ends, at `now`, every suspension of the user active at `now`; answers how many.
+    pub(crate) async fn unsuspend(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        now: Timestamp,
+    ) -> Result<u64, StoreError> {
+        if self.user_by_id(project, user).await?.is_none() {
+            return Err(StoreError::NotFound("user"));
+        }
+        let ended = sqlx::query::<DB>(
+            "UPDATE suspensions SET end_at = $1
+             WHERE user_id = $2 AND start_at <= $1 AND (end_at IS NULL OR end_at > $1)
+             RETURNING id",
+        )
+        .bind(millis(now))
+        .bind(user.to_string())
+        .fetch_all(&self.write)
+        .await?;
+        Ok(ended.len() as u64)
+    }
+
+    /// The user's suspensions active at `now`, the earliest first.
+    pub(crate) async fn active_suspensions(
+        &self,
+        user: Uuid,
+        now: Timestamp,
+    ) -> Result<Vec<Suspension>, StoreError> {
+        sqlx::query::<DB>(
+            "SELECT * FROM suspensions
+             WHERE user_id = $1 AND start_at <= $2 AND (end_at IS NULL OR end_at > $2)
+             ORDER BY start_at, id",
+        )
+        .bind(user.to_string())
+        .bind(millis(now))
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(Self::suspension_of)
+        .collect()
+    }
+
+    /// Records that email `id` was delivered.
+    pub(crate) async fn email_delivered(&self, id: i64, now: Timestamp) -> Result<(), StoreError> {
+        sqlx::query::<DB>(
+            "UPDATE outbox SET delivered_at = $1, last_error = NULL, claimed_until = NULL
+             WHERE id = $2",
+        )
+        .bind(millis(now))
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Records a failed attempt at email `id`, to be tried again at `retry_at`.
+    pub(crate) async fn email_failed(
+        &self,
+        id: i64,
+        retry_at: Timestamp,
+        error: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<DB>(
+            "UPDATE outbox SET attempts = attempts + 1, next_attempt_at = $1, last_error = $2,
+                               claimed_until = NULL
+             WHERE id = $3",
+        )
+        .bind(millis(retry_at))
+        .bind(error)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Keeps the hash of a new magic-link token for `user`.
+    pub(crate) async fn create_magic_link(
+        &self,
+        user: Uuid,
+        token_hash: [u8; 32],
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<DB>(
+            "INSERT INTO magic_links (token_hash, user_id, created_at, expires_at)
+             VALUES ($1, $2, $3, $4)",
+        )
+        .bind(&token_hash[..])
+        .bind(user.to_string())
+        .bind(millis(now))
+        .bind(millis(expires_at))
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Uses up the magic link whose token hashes to `token_hash`, if unused and unexpired.
+    pub(crate) async fn redeem_magic_link(
+        &self,
+        token_hash: [u8; 32],
+        now: Timestamp,
+    ) -> Result<Option<Uuid>, StoreError> {
+        let row = sqlx::query::<DB>(
+            "UPDATE magic_links SET used_at = $1
+             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+             RETURNING user_id",
+        )
+        .bind(millis(now))
+        .bind(&token_hash[..])
+        .fetch_optional(&self.write)
+        .await?;
+        row.map(|row| {
+            let id: String = row.try_get("user_id")?;
+            id.parse().map_err(|e| StoreError::corrupt("magic link", e))
+        })
+        .transpose()
+    }
+
+    /// A claimed email from its outbox row (`outbox_id`, `attempts`) and its recipient's row.
+    pub(crate) fn pending_email(
+        &self,
+        outbox: &DB::Row,
+        user: &DB::Row,
+    ) -> Result<PendingEmail, StoreError> {
+        let project: String = user.try_get("project_id")?;
+        let attempts: i64 = outbox.try_get("attempts")?;
+        Ok(PendingEmail {
+            id: outbox.try_get("outbox_id")?,
+            user: self.user_of(user)?,
+            project: project
+                .parse()
+                .map_err(|e| StoreError::corrupt("outbox", e))?,
+            attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+        })
+    }
+
+    /// A project from its row.
+    pub(crate) fn project_of(row: &DB::Row) -> Result<Project, StoreError> {
+        let id: String = row.try_get("id")?;
+        let timeout: i64 = row.try_get("webhook_timeout_ms")?;
+        Ok(Project {
+            settings: NewProject {
+                id: id.parse().map_err(|e| StoreError::corrupt("project", e))?,
+                validation_webhook: row.try_get("validation_webhook")?,
+                webhook_secret: row.try_get("webhook_secret")?,
+                webhook_timeout_ms: u32::try_from(timeout)
+                    .map_err(|e| StoreError::corrupt("project", e))?,
+                welcome_email: row.try_get("welcome_email")?,
+                webhook_version: crate::rows::webhook_version(row.try_get("webhook_version")?),
+            },
+            created_at: timestamp(row.try_get("created_at")?)?,
+        })
+    }
+
+    /// A key's description from its row.
+    pub(crate) fn key_of(row: &DB::Row) -> Result<KeyInfo, StoreError> {
+        let project: String = row.try_get("project_id")?;
+        let version: String = row.try_get("version")?;
+        Ok(KeyInfo {
+            prefix: row.try_get("prefix")?,
+            project: project.parse().map_err(|e| StoreError::corrupt("key", e))?,
+            version: version
+                .parse()
+                .map_err(|e: fitmate_model::UnknownVersion| StoreError::corrupt("key", e))?,
+            created_at: timestamp(row.try_get("created_at")?)?,
+            revoked_at: row
+                .try_get::<Option<i64>, _>("revoked_at")?
+                .map(timestamp)
+                .transpose()?,
+        })
+    }
+
+    /// A user from its row, `secureMetadata` opened.
+    pub(crate) fn user_of(&self, row: &DB::Row) -> Result<StoredUser, StoreError> {
+        let id: String = row.try_get("id")?;
+        let document: &str = row.try_get("document")?;
+        let secure = self.secrets.open(row.try_get("secure_metadata")?, &id)?;
+        let mut user: User =
+            serde_json::from_str(document).map_err(|e| StoreError::corrupt_json("user", &e))?;
+        user.secure_metadata =
+            serde_json::from_slice(&secure).map_err(|e| StoreError::corrupt_json("user", &e))?;
+        Ok(StoredUser {
+            id: id.parse().map_err(|e| StoreError::corrupt("user", e))?,
+            user,
+            revision: row.try_get("revision")?,
+        })
+    }
+
+    /// A suspension from its row.
+    pub(crate) fn suspension_of(row: &DB::Row) -> Result<Suspension, StoreError> {
+        Ok(Suspension {
+            reason: row.try_get("reason")?,
+            start_date: timestamp(row.try_get("start_at")?)?,
+            end_date: row
+                .try_get::<Option<i64>, _>("end_at")?
+                .map(timestamp)
+                .transpose()?,
+        })
+    }
+}
+
+/// Binds a project's settings as `$1` to `$5`, then its id as `$6`.
+fn bind_settings<'q, DB: Database>(
+    query: sqlx::query::Query<'q, DB, DB::Arguments>,
+    project: &NewProject,
+) -> sqlx::query::Query<'q, DB, DB::Arguments>
+where
+    Option<String>: for<'v> Encode<'v, DB> + Type<DB>,
+    i64: for<'v> Encode<'v, DB> + Type<DB>,
+    bool: for<'v> Encode<'v, DB> + Type<DB>,
+    for<'v> &'v str: Encode<'v, DB> + Type<DB>,
 {
     query
         .bind(project.validation_webhook.clone())
@@ -32,4 +571,118 @@ where
         .bind(i64::from(project.webhook_timeout_ms))
         .bind(project.welcome_email)
         .bind(project.webhook_version.as_str())
+        .bind(project.id.as_str())
 }
+
+/// The `Store` methods whose statements are the same on both backends: each hands over to
+/// the backend's `queries` field. Expanded inside each backend's `impl Store`.
+macro_rules! shared_store_methods {
+    () => {
+        async fn ping(&self) -> Result<(), StoreError> {
+            self.queries.ping().await
+        }
+        async fn create_project(&self, project: &NewProject) -> Result<Project, StoreError> {
+            self.queries.create_project(project).await
+        }
+        async fn set_project_settings(&self, project: &NewProject) -> Result<Project, StoreError> {
+            self.queries.set_project_settings(project).await
+        }
+        async fn project(&self, id: &ProjectId) -> Result<Option<Project>, StoreError> {
+            self.queries.project(id).await
+        }
+        async fn projects(&self) -> Result<Vec<Project>, StoreError> {
+            self.queries.projects().await
+        }
+        async fn create_key(
+            &self,
+            project: &ProjectId,
+            version: fitmate_model::ApiVersion,
+        ) -> Result<(crate::ApiKey, crate::KeyInfo), StoreError> {
+            self.queries.create_key(project, version).await
+        }
+        async fn keys(&self) -> Result<Vec<crate::KeyInfo>, StoreError> {
+            self.queries.keys().await
+        }
+        async fn revoke_key(&self, prefix: &str) -> Result<crate::KeyInfo, StoreError> {
+            self.queries.revoke_key(prefix).await
+        }
+        async fn authenticate(
+            &self,
+            presented: &str,
+        ) -> Result<Option<crate::KeyInfo>, StoreError> {
+            self.queries.authenticate(presented).await
+        }
+        async fn user_by_email(
+            &self,
+            project: &ProjectId,
+            email: &fitmate_model::rules::Email,
+        ) -> Result<Option<StoredUser>, StoreError> {
+            self.queries.user_by_email(project, email).await
+        }
+        async fn user_by_id(
+            &self,
+            project: &ProjectId,
+            id: uuid::Uuid,
+        ) -> Result<Option<StoredUser>, StoreError> {
+            self.queries.user_by_id(project, id).await
+        }
+        async fn suspend(
+            &self,
+            project: &ProjectId,
+            user: uuid::Uuid,
+            reason: &str,
+            start: jiff::Timestamp,
+            until: Option<jiff::Timestamp>,
+        ) -> Result<fitmate_model::projects::Suspension, StoreError> {
+            self.queries
+                .suspend(project, user, reason, start, until)
+                .await
+        }
+        async fn unsuspend(
+            &self,
+            project: &ProjectId,
+            user: uuid::Uuid,
+            now: jiff::Timestamp,
+        ) -> Result<u64, StoreError> {
+            self.queries.unsuspend(project, user, now).await
+        }
+        async fn active_suspensions(
+            &self,
+            user: uuid::Uuid,
+            now: jiff::Timestamp,
+        ) -> Result<Vec<fitmate_model::projects::Suspension>, StoreError> {
+            self.queries.active_suspensions(user, now).await
+        }
+        async fn email_delivered(&self, id: i64, now: jiff::Timestamp) -> Result<(), StoreError> {
+            self.queries.email_delivered(id, now).await
+        }
+        async fn email_failed(
+            &self,
+            id: i64,
+            retry_at: jiff::Timestamp,
+            error: &str,
+        ) -> Result<(), StoreError> {
+            self.queries.email_failed(id, retry_at, error).await
+        }
+        async fn create_magic_link(
+            &self,
+            user: uuid::Uuid,
+            token_hash: [u8; 32],
+            now: jiff::Timestamp,
+            expires_at: jiff::Timestamp,
+        ) -> Result<(), StoreError> {
+            self.queries
+                .create_magic_link(user, token_hash, now, expires_at)
+                .await
+        }
+        async fn redeem_magic_link(
+            &self,
+            token_hash: [u8; 32],
+            now: jiff::Timestamp,
+        ) -> Result<Option<uuid::Uuid>, StoreError> {
+            self.queries.redeem_magic_link(token_hash, now).await
+        }
+    };
+}
+
+pub(crate) use shared_store_methods;

@@ -1,5 +1,5 @@
-//! What both backends share: times, the columns a user is written as, and the decoding of
-//! rows (one macro, expanded for each backend's row type).
+//! What both backends share beside their statements: times, the columns a user is written
+//! as, and how a unique violation is recognised.
 
 use fitmate_model::User;
 use jiff::Timestamp;
@@ -26,90 +26,6 @@ pub(crate) fn webhook_version(stored: &str) -> fitmate_model::ApiVersion {
         fitmate_model::ApiVersion::CURRENT
     })
 }
-
-/// Decoders of projects, keys, users and suspensions from rows of type `$row`; the module
-/// that expands it imports `sqlx::Row`.
-macro_rules! decoders {
-    ($row:ty) => {
-        pub(crate) fn project_of(row: &$row) -> Result<$crate::Project, $crate::StoreError> {
-            let id: String = row.try_get("id")?;
-            let timeout: i64 = row.try_get("webhook_timeout_ms")?;
-            Ok($crate::Project {
-                settings: $crate::NewProject {
-                    id: id
-                        .parse()
-                        .map_err(|e| $crate::StoreError::corrupt("project", e))?,
-                    validation_webhook: row.try_get("validation_webhook")?,
-                    webhook_secret: row.try_get("webhook_secret")?,
-                    webhook_timeout_ms: u32::try_from(timeout)
-                        .map_err(|e| $crate::StoreError::corrupt("project", e))?,
-                    welcome_email: row.try_get("welcome_email")?,
-                    webhook_version: $crate::rows::webhook_version(
-                        &row.try_get::<String, _>("webhook_version")?,
-                    ),
-                },
-                created_at: $crate::rows::timestamp(row.try_get("created_at")?)?,
-            })
-        }
-
-        pub(crate) fn key_of(row: &$row) -> Result<$crate::KeyInfo, $crate::StoreError> {
-            let project: String = row.try_get("project_id")?;
-            let version: String = row.try_get("version")?;
-            Ok($crate::KeyInfo {
-                prefix: row.try_get("prefix")?,
-                project: project
-                    .parse()
-                    .map_err(|e| $crate::StoreError::corrupt("key", e))?,
-                version: version
-                    .parse()
-                    .map_err(|e: fitmate_model::UnknownVersion| {
-                        $crate::StoreError::corrupt("key", e)
-                    })?,
-                created_at: $crate::rows::timestamp(row.try_get("created_at")?)?,
-                revoked_at: row
-                    .try_get::<Option<i64>, _>("revoked_at")?
-                    .map($crate::rows::timestamp)
-                    .transpose()?,
-            })
-        }
-
-        pub(crate) fn user_of(
-            row: &$row,
-            secrets: &$crate::SecretKeys,
-        ) -> Result<$crate::StoredUser, $crate::StoreError> {
-            let id: String = row.try_get("id")?;
-            let document: &str = row.try_get("document")?;
-            let secure = secrets.open(row.try_get("secure_metadata")?, &id)?;
-            let mut user: fitmate_model::User = serde_json::from_str(document)
-                .map_err(|e| $crate::StoreError::corrupt_json("user", &e))?;
-            user.secure_metadata =
-                serde_json::from_slice::<fitmate_model::rules::Metadata>(&secure)
-                    .map_err(|e| $crate::StoreError::corrupt_json("user", &e))?;
-            Ok($crate::StoredUser {
-                id: id
-                    .parse()
-                    .map_err(|e| $crate::StoreError::corrupt("user", e))?,
-                user,
-                revision: row.try_get("revision")?,
-            })
-        }
-
-        pub(crate) fn suspension_of(
-            row: &$row,
-        ) -> Result<fitmate_model::projects::Suspension, $crate::StoreError> {
-            Ok(fitmate_model::projects::Suspension {
-                reason: row.try_get("reason")?,
-                start_date: $crate::rows::timestamp(row.try_get("start_at")?)?,
-                end_date: row
-                    .try_get::<Option<i64>, _>("end_at")?
-                    .map($crate::rows::timestamp)
-                    .transpose()?,
-            })
-        }
-    };
-}
-
-pub(crate) use decoders;
 
 /// The columns of `user` that the unique indexes read.
 pub(crate) struct UserKeys {

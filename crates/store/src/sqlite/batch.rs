@@ -21,7 +21,8 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::{UserKeys, is_unique_violation, which_conflict};
+use crate::queries::{INSERT_USER_COLUMNS, Queries, UPDATE_USER};
+use crate::rows::{UserKeys, is_unique_violation};
 use crate::{ProjectId, StoreError};
 
 /// Writes applied by one transaction at most (a create binds 10 parameters, far below
@@ -59,7 +60,10 @@ pub(super) fn start(pool: SqlitePool) -> mpsc::Sender<Job> {
 async fn write(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        match apply(&pool, &batch).await {
+        let started = std::time::Instant::now();
+        let applied = apply(&pool, &batch).await;
+        tracing::trace!(writes = batch.len(), took = ?started.elapsed(), "group commit");
+        match applied {
             Ok(outcomes) => {
                 for (job, outcome) in batch.drain(..).zip(outcomes) {
                     let _ = job.done.send(outcome);
@@ -133,10 +137,7 @@ async fn insert_all(
     if creates.is_empty() {
         return Ok(HashSet::new());
     }
-    let mut query = QueryBuilder::<Sqlite>::new(
-        "INSERT INTO users (id, project_id, email_key, phone_key, username, document, \
-         secure_metadata, revision, created_at, updated_at) ",
-    );
+    let mut query = QueryBuilder::<Sqlite>::new(INSERT_USER_COLUMNS);
     query.push_values(creates, |mut row, job| {
         row.push_bind(job.id.to_string())
             .push_bind(job.project.as_str())
@@ -176,7 +177,7 @@ async fn queue_welcome_emails(
     );
     query.push_bind(now).push(", ").push_bind(now).push(
         " FROM users u JOIN projects p ON p.id = u.project_id \
-         WHERE p.welcome_email = 1 AND u.id IN (",
+         WHERE p.welcome_email AND u.id IN (",
     );
     let mut ids = query.separated(", ");
     for id in created {
@@ -189,21 +190,17 @@ async fn queue_welcome_emails(
 
 /// Rows changed: 1 if written, 0 if the user is no longer at `revision`.
 async fn update(conn: &mut SqliteConnection, job: &Job, revision: i64) -> Result<u64, sqlx::Error> {
-    let done = sqlx::query(
-        "UPDATE users SET phone_key = ?, username = ?, document = ?, secure_metadata = ?,
-                          revision = revision + 1, updated_at = ?
-         WHERE project_id = ? AND id = ? AND revision = ?",
-    )
-    .bind(&job.keys.phone)
-    .bind(&job.keys.username)
-    .bind(&job.keys.document)
-    .bind(&job.keys.secure)
-    .bind(job.now)
-    .bind(job.project.as_str())
-    .bind(job.id.to_string())
-    .bind(revision)
-    .execute(&mut *conn)
-    .await?;
+    let done = sqlx::query(UPDATE_USER)
+        .bind(&job.keys.phone)
+        .bind(&job.keys.username)
+        .bind(&job.keys.document)
+        .bind(&job.keys.secure)
+        .bind(job.now)
+        .bind(job.project.as_str())
+        .bind(job.id.to_string())
+        .bind(revision)
+        .execute(&mut *conn)
+        .await?;
     Ok(done.rows_affected())
 }
 
@@ -213,7 +210,7 @@ async fn taken(
     job: &Job,
     except: Option<Uuid>,
 ) -> Result<StoreError, sqlx::Error> {
-    match which_conflict(conn, &job.project, &job.keys, except).await {
+    match Queries::<Sqlite>::which_conflict(conn, &job.project, &job.keys, except).await {
         Ok(conflict) => Ok(StoreError::Conflict(conflict)),
         Err(StoreError::Database(e)) => Err(e),
         Err(other) => Ok(other),

@@ -1,0 +1,171 @@
+//! Group commit of creates: creates waiting at the same moment are written by one statement,
+//! in one round trip and one commit.
+//!
+//! Each create alone would cost PostgreSQL a statement, a commit and its flush of the
+//! write-ahead log. Instead a task of this replica takes every create waiting (up to
+//! [`MAX_BATCH`]) and sends them as arrays: `unnest` turns them into rows, one
+//! `INSERT … ON CONFLICT DO NOTHING RETURNING id` writes those that take no email, phone or
+//! username already held (by an earlier user or an earlier row of the same batch, so of two
+//! racing creates exactly one wins), and the same statement queues their welcome emails.
+//! The statement's text is the same for any batch size, so it is prepared once per
+//! connection.
+//!
+//! Every create is answered after the commit: its id came back, so it was written; or it
+//! collided, and a lookup by the unique indexes says which value is taken. A batch that fails
+//! as a whole is tried again one create at a time, so each gets its own answer. Up to
+//! [`IN_FLIGHT`] batches run at once, so a batch gathers while the previous one commits.
+
+use std::collections::HashSet;
+use std::sync::{Arc, LazyLock};
+
+use sqlx::postgres::PgPool;
+use sqlx::{Postgres, Row};
+use tokio::sync::{Semaphore, mpsc, oneshot};
+use uuid::Uuid;
+
+use crate::queries::{INSERT_USER_COLUMNS, Queries};
+use crate::rows::UserKeys;
+use crate::{ProjectId, StoreError};
+
+/// Creates written by one statement at most.
+const MAX_BATCH: usize = 256;
+/// Creates waiting for a batch at most; more wait to be queued.
+const QUEUE: usize = 1024;
+/// Batches committing at once at most (each holds one connection of the pool while it runs).
+const IN_FLIGHT: u32 = 4;
+
+/// One create waiting for its batch; `done` gets its outcome once committed.
+pub(super) struct Create {
+    pub(super) id: Uuid,
+    pub(super) project: ProjectId,
+    pub(super) keys: UserKeys,
+    pub(super) now: i64,
+    pub(super) done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// Starts the batching task on `pool` (of `connections`); it ends when every sender is
+/// dropped.
+pub(super) fn start(pool: PgPool, connections: u32) -> mpsc::Sender<Create> {
+    let (sender, creates) = mpsc::channel(QUEUE);
+    // Leave most of the pool to reads and updates.
+    let in_flight = IN_FLIGHT.min(connections.div_ceil(2)).max(1);
+    tokio::spawn(gather(
+        pool,
+        creates,
+        Arc::new(Semaphore::new(in_flight as usize)),
+    ));
+    sender
+}
+
+async fn gather(pool: PgPool, mut creates: mpsc::Receiver<Create>, slots: Arc<Semaphore>) {
+    loop {
+        // Wait for a free slot first: the creates that arrive meanwhile join this batch.
+        let Ok(slot) = slots.clone().acquire_owned().await else {
+            return;
+        };
+        let mut batch = Vec::with_capacity(MAX_BATCH);
+        if creates.recv_many(&mut batch, MAX_BATCH).await == 0 {
+            return;
+        }
+        let pool = pool.clone();
+        tokio::spawn(async move {
+            commit(&pool, batch).await;
+            drop(slot);
+        });
+    }
+}
+
+/// Writes `batch` and answers each create.
+async fn commit(pool: &PgPool, batch: Vec<Create>) {
+    match insert_all(pool, &batch).await {
+        Ok(written) => {
+            for create in batch {
+                let outcome = if written.contains(&create.id) {
+                    Ok(())
+                } else {
+                    taken(pool, &create).await
+                };
+                let _ = create.done.send(outcome);
+            }
+        }
+        Err(_) if batch.len() > 1 => {
+            for create in batch {
+                let outcome = match insert_all(pool, std::slice::from_ref(&create)).await {
+                    Ok(written) if written.contains(&create.id) => Ok(()),
+                    Ok(_) => taken(pool, &create).await,
+                    Err(e) => Err(e.into()),
+                };
+                let _ = create.done.send(outcome);
+            }
+        }
+        Err(e) => {
+            // A batch of one: its own error.
+            if let Some(create) = batch.into_iter().next() {
+                let _ = create.done.send(Err(e.into()));
+            }
+        }
+    }
+}
+
+/// Inserts the users of `batch` and queues their welcome emails, in one statement; answers
+/// the ids written.
+async fn insert_all(pool: &PgPool, batch: &[Create]) -> Result<HashSet<Uuid>, sqlx::Error> {
+    let column = |f: fn(&Create) -> String| batch.iter().map(f).collect::<Vec<_>>();
+    let rows = sqlx::query(sqlx::AssertSqlSafe(INSERT_BATCH.as_str()))
+        .bind(column(|c| c.id.to_string()))
+        .bind(column(|c| c.project.as_str().to_owned()))
+        .bind(column(|c| c.keys.email.clone()))
+        .bind(column(|c| c.keys.phone.clone()))
+        .bind(
+            batch
+                .iter()
+                .map(|c| c.keys.username.clone())
+                .collect::<Vec<_>>(),
+        )
+        .bind(column(|c| c.keys.document.clone()))
+        .bind(column(|c| c.keys.secure.clone()))
+        .bind(batch.iter().map(|c| c.now).collect::<Vec<_>>())
+        .fetch_all(pool)
+        .await?;
+    let mut written = HashSet::with_capacity(rows.len());
+    for row in rows {
+        let id: &str = row.try_get(0)?;
+        if let Ok(id) = Uuid::parse_str(id) {
+            written.insert(id);
+        }
+    }
+    Ok(written)
+}
+
+/// The one statement of a batch: its creates as arrays, one per column, then the users that
+/// could be written and their welcome emails.
+static INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
+    format!(
+        "WITH given AS (
+             SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
+                                  $6::text[], $7::text[], $8::bigint[])
+                 AS given (id, project_id, email_key, phone_key, username, document,
+                           secure_metadata, now)
+         ), inserted AS (
+             {INSERT_USER_COLUMNS}
+             SELECT id, project_id, email_key, phone_key, username, document, secure_metadata,
+                    1, now, now
+             FROM given
+             ON CONFLICT DO NOTHING RETURNING id, project_id, created_at
+         ), welcome AS (
+             INSERT INTO outbox (user_id, kind, created_at, next_attempt_at)
+             SELECT inserted.id, 'welcome', inserted.created_at, inserted.created_at
+             FROM inserted JOIN projects ON projects.id = inserted.project_id
+             WHERE projects.welcome_email
+         )
+         SELECT id FROM inserted"
+    )
+});
+
+/// The conflict that kept `create` from being written.
+async fn taken(pool: &PgPool, create: &Create) -> Result<(), StoreError> {
+    let mut conn = pool.acquire().await?;
+    let conflict =
+        Queries::<Postgres>::which_conflict(&mut conn, &create.project, &create.keys, None).await?;
+    Err(StoreError::Conflict(conflict))
+}
