@@ -10,7 +10,6 @@ use jiff::Timestamp;
 use sqlx::Postgres;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use tokio::sync::{mpsc, oneshot};
-use uuid::Uuid;
 
 use crate::queries::{Queries, UPDATE_USER};
 use crate::rows::{UserKeys, is_unique_violation, millis};
@@ -127,7 +126,7 @@ impl Store for PgStore {
         project: &ProjectId,
         user: &User,
     ) -> Result<StoredUser, StoreError> {
-        let id = Uuid::new_v4();
+        let id = crate::rows::new_user_id();
         let (done, answer) = oneshot::channel();
         let create = batch::Create {
             id,

@@ -24,6 +24,12 @@ use crate::{NewProject, PendingEmail, Project, ProjectId, Store, StoreError, Sto
 /// directory, created on first use.
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://fitmate-data/fitmate.db";
 
+/// Who may write now: the group-commit writer takes it for each transaction, and the
+/// checkpointer to start the log over. Taken in turn (a fair lock), neither of them
+/// meets the other's SQLite write lock, whose busy handler would sleep-poll for
+/// milliseconds past the moment the lock is free.
+type WriteTurn = std::sync::Arc<tokio::sync::Mutex<()>>;
+
 /// Readers beside the one writer. WAL lets them read while it writes.
 const READERS: u32 = 4;
 
@@ -78,7 +84,12 @@ impl SqliteStore {
         // write waiting behind it); a task of its own does, see `checkpoints`.
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
-            .connect_with(options.clone().pragma("wal_autocheckpoint", "0"))
+            .connect_with(
+                options
+                    .clone()
+                    .pragma("wal_autocheckpoint", "0")
+                    .pragma("journal_size_limit", checkpoint::LOG_SIZE_LIMIT),
+            )
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
         let reader = if in_memory {
@@ -89,18 +100,24 @@ impl SqliteStore {
                 .connect_with(options.clone().read_only(true))
                 .await?
         };
+        let turn = WriteTurn::default();
         let checkpointer = if in_memory {
             None
         } else {
-            // Its busy timeout bounds how long a truncation may hold the writer back.
+            // Its busy timeout bounds how long a restart of the log may hold the writer back.
             let pool = SqlitePoolOptions::new()
                 .max_connections(1)
-                .connect_with(options.clone().busy_timeout(checkpoint::TRUNCATE_WAIT))
+                .connect_with(options.clone().busy_timeout(checkpoint::RESTART_WAIT))
                 .await?;
-            tokio::spawn(checkpoint::checkpoints(pool.clone(), writer.clone()));
+            tokio::spawn(checkpoint::checkpoints(
+                pool.clone(),
+                writer.clone(),
+                turn.clone(),
+                file.clone(),
+            ));
             Some(pool)
         };
-        let writes = batch::start(writer.clone());
+        let writes = batch::start(writer.clone(), turn);
         Ok(SqliteStore {
             queries: Queries {
                 read: reader,
@@ -154,7 +171,7 @@ impl Store for SqliteStore {
         project: &ProjectId,
         user: &User,
     ) -> Result<StoredUser, StoreError> {
-        let id = Uuid::new_v4();
+        let id = crate::rows::new_user_id();
         self.write(id, project, user, batch::Kind::Create).await?;
         Ok(StoredUser {
             id,

@@ -21,6 +21,7 @@ use sqlx::{QueryBuilder, Row, Sqlite, SqliteConnection};
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
+use super::WriteTurn;
 use crate::queries::{INSERT_USER_COLUMNS, Queries, UPDATE_USER};
 use crate::rows::{UserKeys, is_unique_violation};
 use crate::{ProjectId, StoreError};
@@ -50,16 +51,18 @@ pub(super) enum Kind {
     Update { revision: i64 },
 }
 
-/// Starts the writer on `pool`; it ends when every sender is dropped.
-pub(super) fn start(pool: SqlitePool) -> mpsc::Sender<Job> {
+/// Starts the writer on `pool`, taking `turn` for each transaction; it ends when every
+/// sender is dropped.
+pub(super) fn start(pool: SqlitePool, turn: WriteTurn) -> mpsc::Sender<Job> {
     let (sender, jobs) = mpsc::channel(QUEUE);
-    tokio::spawn(write(pool, jobs));
+    tokio::spawn(write(pool, jobs, turn));
     sender
 }
 
-async fn write(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>) {
+async fn write(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>, turn: WriteTurn) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        let _turn = turn.lock().await;
         let started = std::time::Instant::now();
         let applied = apply(&pool, &batch).await;
         tracing::trace!(writes = batch.len(), took = ?started.elapsed(), "group commit");
