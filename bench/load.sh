@@ -42,9 +42,10 @@ work=$(mktemp -d)
 logs=${LOG_DIR:-$work}
 mkdir -p "$logs"
 pids=()
+sampler=""
 pg_db=""
 cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "${pids[@]}" $sampler $(jobs -p); do kill "$pid" 2>/dev/null || true; done
   wait 2>/dev/null || true
   if [ -n "$pg_db" ]; then psql -q "$pg_url/postgres" -c "DROP DATABASE IF EXISTS $pg_db" || true; fi
   rm -rf "$work"
@@ -119,8 +120,9 @@ for scenario in "${scenarios[@]}"; do
     ( max=0; while :; do s=$(stat -c %s "$wal" 2>/dev/null || echo 0); [ "$s" -gt "$max" ] && max=$s && echo "$max" >"$work/wal-max"; sleep 0.1; done ) &
     sampler=$!
   fi
-  pg_counters() {
-    psql -qAt -F ' ' "$FITMATE_DATABASE_URL" -c "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()), (SELECT wal_sync FROM pg_stat_wal)"
+  pg_counters() { # commits, and WAL flushes (pg_stat_wal until PostgreSQL 17; 0 after)
+    psql -qAt -F ' ' "$FITMATE_DATABASE_URL" -c "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()), (SELECT wal_sync FROM pg_stat_wal)" 2>/dev/null ||
+      psql -qAt -F ' ' "$FITMATE_DATABASE_URL" -c "SELECT (SELECT xact_commit FROM pg_stat_database WHERE datname = current_database()), 0"
   }
   if [ "$database" = postgres ] && [ "${PG_STATS:-0}" = 1 ]; then
     psql -q "$FITMATE_DATABASE_URL" -c "SELECT pg_stat_statements_reset()" >/dev/null
@@ -129,6 +131,7 @@ for scenario in "${scenarios[@]}"; do
   per=$((connections / ${#targets[@]}))
   t=$((threads / ${#targets[@]})); [ "$t" -ge 1 ] || t=1
   wrks=()
+  rm -f "$work"/wrk-*.out
   for i in "${!targets[@]}"; do
     SCENARIO=$scenario KEY=$key RUN=$((run * ${#targets[@]} + i)) USERS=2000 IDS="$work/ids" \
       wrk -t"$t" -c"$per" -d"${secs}s" --timeout 10s -s bench/wrk/load.lua \
@@ -136,7 +139,7 @@ for scenario in "${scenarios[@]}"; do
     wrks+=($!)
   done
   for pid in "${wrks[@]}"; do wait "$pid"; done
-  [ -z "$sampler" ] || { kill "$sampler"; wait "$sampler" 2>/dev/null || true; }
+  [ -z "$sampler" ] || { kill "$sampler"; wait "$sampler" 2>/dev/null || true; sampler=""; }
   for i in "${!targets[@]}"; do
     line=$(grep '^RESULT' "$work/wrk-$i.out") || { cat "$work/wrk-$i.out" >&2; exit 1; }
     eval "${line#RESULT }"

@@ -3,7 +3,6 @@
 mod batch;
 mod checkpoint;
 
-use std::path::Path;
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -27,7 +26,8 @@ pub const DEFAULT_DATABASE_URL: &str = "sqlite://fitmate-data/fitmate.db";
 /// Who may write now: the group-commit writer takes it for each transaction, and the
 /// checkpointer to start the log over. Taken in turn (a fair lock), neither of them
 /// meets the other's SQLite write lock, whose busy handler would sleep-poll for
-/// milliseconds past the moment the lock is free.
+/// milliseconds past the moment the lock is free. The other writes (projects, keys,
+/// suspensions, the outbox, magic links) are rare and short and meet SQLite's lock.
 type WriteTurn = std::sync::Arc<tokio::sync::Mutex<()>>;
 
 /// Readers beside the one writer. WAL lets them read while it writes.
@@ -72,7 +72,13 @@ impl SqliteStore {
             .busy_timeout(Duration::from_secs(5))
             .foreign_keys(true);
         let file = options.get_filename().to_owned();
-        let in_memory = file.as_os_str().is_empty() || file == Path::new(":memory:");
+        // `sqlite::memory:` is named `file:sqlx-in-memory-N` by sqlx: a shared in-memory
+        // database, not a file.
+        let name = file.to_string_lossy();
+        let in_memory = name.is_empty()
+            || name == ":memory:"
+            || name.starts_with("file:sqlx-in-memory")
+            || name.contains("mode=memory");
         if !in_memory
             && let Some(folder) = file.parent()
             && !folder.as_os_str().is_empty()
@@ -109,11 +115,13 @@ impl SqliteStore {
                 .max_connections(1)
                 .connect_with(options.clone().busy_timeout(checkpoint::RESTART_WAIT))
                 .await?;
+            let database = checkpoint::database_handle(&file)
+                .map_err(|e| bad_url(format!("cannot open {}: {e}", file.display())))?;
             tokio::spawn(checkpoint::checkpoints(
                 pool.clone(),
                 writer.clone(),
                 turn.clone(),
-                file.clone(),
+                database,
             ));
             Some(pool)
         };

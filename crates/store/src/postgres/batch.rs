@@ -88,7 +88,8 @@ async fn commit(pool: &PgPool, batch: Vec<Create>) {
                 let _ = create.done.send(outcome);
             }
         }
-        Err(_) if batch.len() > 1 => {
+        Err(error) if batch.len() > 1 => {
+            tracing::warn!(%error, creates = batch.len(), "a batch of creates failed as a whole; writing them one by one");
             for create in batch {
                 let outcome = match insert_all(pool, std::slice::from_ref(&create)).await {
                     Ok(written) if written.contains(&create.id) => Ok(()),
@@ -130,9 +131,7 @@ async fn insert_all(pool: &PgPool, batch: &[Create]) -> Result<HashSet<Uuid>, sq
     let mut written = HashSet::with_capacity(rows.len());
     for row in rows {
         let id: &str = row.try_get(0)?;
-        if let Ok(id) = Uuid::parse_str(id) {
-            written.insert(id);
-        }
+        written.insert(Uuid::parse_str(id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
     }
     Ok(written)
 }
@@ -162,9 +161,18 @@ static INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
     )
 });
 
-/// The conflict that kept `create` from being written.
+/// The conflict that kept `create` from being written; or none, when the user is there
+/// under its own id: a batch whose commit went through but whose answer was lost (the
+/// connection dropped) is written again one by one, and must not then find itself.
 async fn taken(pool: &PgPool, create: &Create) -> Result<(), StoreError> {
     let mut conn = pool.acquire().await?;
+    let written: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM users WHERE id = $1)")
+        .bind(create.id.to_string())
+        .fetch_one(&mut *conn)
+        .await?;
+    if written {
+        return Ok(());
+    }
     let conflict =
         Queries::<Postgres>::which_conflict(&mut conn, &create.project, &create.keys, None).await?;
     Err(StoreError::Conflict(conflict))

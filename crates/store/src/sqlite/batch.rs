@@ -158,9 +158,7 @@ async fn insert_all(
     let mut written = HashSet::with_capacity(rows.len());
     for row in rows {
         let id: &str = row.try_get(0)?;
-        if let Ok(id) = Uuid::parse_str(id) {
-            written.insert(id);
-        }
+        written.insert(Uuid::parse_str(id).map_err(|e| sqlx::Error::Decode(Box::new(e)))?);
     }
     Ok(written)
 }

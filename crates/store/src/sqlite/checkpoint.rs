@@ -12,7 +12,10 @@
 //! file of tens of megabytes and growing it again made each round hold writes back for
 //! 150 to 380 ms on an ext4 disk (see BENCHMARKS.md).
 
+use std::collections::HashMap;
+use std::fs::File;
 use std::path::{Path, PathBuf};
+use std::sync::{Arc, LazyLock, Mutex};
 use std::time::Duration;
 
 use sqlx::Row;
@@ -56,7 +59,7 @@ pub(super) async fn checkpoints(
     checkpointer: SqlitePool,
     writer: SqlitePool,
     turn: WriteTurn,
-    database: PathBuf,
+    database: Arc<File>,
 ) {
     let mut tick = tokio::time::interval(CHECKPOINT_EVERY);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -76,7 +79,7 @@ pub(super) async fn checkpoints(
             }) => {
                 tracing::warn!(
                     frames,
-                    "the write-ahead log could not be started over: a reader stayed on it past {RESTART_WAIT:?}; trying again in {RESTART_BACKOFF:?}"
+                    "the write-ahead log could not be started over: a reader or a write held it past {RESTART_WAIT:?}; trying again in {RESTART_BACKOFF:?}"
                 );
                 restart_after = tokio::time::Instant::now() + RESTART_BACKOFF;
             }
@@ -103,10 +106,28 @@ struct Checkpoint {
     restarted: Option<bool>,
 }
 
-/// Flushes `file`'s written pages to disk (an fsync of the file, whoever wrote them).
-async fn sync_file(file: &Path) -> Result<(), sqlx::Error> {
-    let file = file.to_owned();
-    tokio::task::spawn_blocking(move || std::fs::File::open(file)?.sync_all())
+/// A descriptor of the database file, for [`sync_file`]: one per file, opened on first use
+/// and never closed. On Unix, closing any descriptor of a file drops every POSIX lock the
+/// process holds on it, SQLite's own included, which would let another process (an
+/// operator command, `sqlite3`) take the database from under the server's connections.
+/// SQLite keeps its own descriptors open for the same reason.
+pub(super) fn database_handle(path: &Path) -> std::io::Result<Arc<File>> {
+    static OPEN: LazyLock<Mutex<HashMap<PathBuf, Arc<File>>>> = LazyLock::new(Default::default);
+    let mut open = OPEN.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    let key = std::fs::canonicalize(path)?;
+    if let Some(file) = open.get(&key) {
+        return Ok(file.clone());
+    }
+    let file = Arc::new(File::open(&key)?);
+    open.insert(key, file.clone());
+    Ok(file)
+}
+
+/// Flushes the database file's written pages to disk (an fsync of the file, whoever wrote
+/// them), through its long-lived descriptor.
+async fn sync_file(file: &Arc<File>) -> Result<(), sqlx::Error> {
+    let file = file.clone();
+    tokio::task::spawn_blocking(move || file.sync_all())
         .await
         .unwrap_or_else(|e| Err(std::io::Error::other(e)))
         .map_err(sqlx::Error::Io)
@@ -137,13 +158,15 @@ async fn wal_checkpoint(
 /// the database, more `PASSIVE` rounds until little is left (the writer keeps appending),
 /// and a `RESTART` one: it takes the write lock, copies and syncs the rest, waits for the
 /// readers still on the log (they take milliseconds; it gives up after [`RESTART_WAIT`]),
-/// and lets the next write start the log over. The restart takes the writer's `turn`
-/// first, so the writer waits for it on that lock rather than on SQLite's. While a reader holds an old snapshot,
-/// frames stay uncopied and no restart is tried at all.
+/// and lets the next write start the log over. A reader on an old snapshot stops the first
+/// round from copying everything, and then no restart is tried; one that takes such a
+/// snapshot during the catch-up rounds only makes the restart wait (up to
+/// [`RESTART_WAIT`]) or give up. The restart takes the writer's `turn` first, so the
+/// group-commit writer waits for it on that lock rather than on SQLite's.
 async fn checkpoint_once(
     checkpointer: &SqlitePool,
     turn: &WriteTurn,
-    database: &Path,
+    database: &Arc<File>,
     restart_past: i64,
 ) -> Result<Checkpoint, sqlx::Error> {
     let (_, frames, copied) = wal_checkpoint(checkpointer, PASSIVE).await?;
@@ -204,6 +227,7 @@ mod tests {
         let checkpointer = store.checkpointer.clone().expect("a file store has one");
         let (reader, writer) = (store.queries.read.clone(), store.queries.write.clone());
         let turn = WriteTurn::default();
+        let database = database_handle(&path).expect("the database file");
         let wal = path.with_extension("db-wal");
         let wal_len = || std::fs::metadata(&wal).map_or(0, |m| m.len());
         let insert =
@@ -220,7 +244,7 @@ mod tests {
         for _ in 0..300 {
             insert().await.expect("insert");
         }
-        let round = checkpoint_once(&checkpointer, &turn, &path, 100)
+        let round = checkpoint_once(&checkpointer, &turn, &database, 100)
             .await
             .expect("round");
         assert!(round.frames >= 300, "{round:?}");
@@ -235,11 +259,13 @@ mod tests {
         sqlx::query(read).execute(&mut *new).await.expect("read");
         old.rollback().await.expect("end the old read");
         let started = std::time::Instant::now();
-        let (round, written) =
-            tokio::join!(checkpoint_once(&checkpointer, &turn, &path, 100), async {
+        let (round, written) = tokio::join!(
+            checkpoint_once(&checkpointer, &turn, &database, 100),
+            async {
                 tokio::time::sleep(Duration::from_millis(20)).await;
                 insert().await
-            });
+            }
+        );
         let round = round.expect("round");
         assert_eq!(round.copied, round.frames, "{round:?}");
         assert_eq!(round.restarted, Some(false), "{round:?}");
@@ -254,7 +280,7 @@ mod tests {
         // No reader left on the log: it is started over. The next write goes to the start
         // of the same file, which keeps its size.
         let long = wal_len();
-        let round = checkpoint_once(&checkpointer, &turn, &path, 100)
+        let round = checkpoint_once(&checkpointer, &turn, &database, 100)
             .await
             .expect("round");
         assert_eq!(round.restarted, Some(true), "{round:?}");
