@@ -298,4 +298,53 @@ mod tests {
             let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
         }
     }
+
+    /// The checkpointer's fsync keeps the server's locks on the database file: another
+    /// process that opens and closes the database meanwhile (an operator's `sqlite3`) must
+    /// not take it for unused, or it would copy the log in and delete it under the server.
+    #[tokio::test]
+    async fn syncing_the_file_keeps_the_servers_hold_on_it() {
+        let path = std::env::temp_dir().join(format!("fitmate-sync-{}.db", Uuid::new_v4()));
+        let url = format!("sqlite://{}", path.display());
+        let secrets = crate::SecretKeys::from_base64(
+            &crate::SecretKeys::generate().expect("random bytes"),
+            &[],
+        )
+        .expect("a fresh key");
+        let store = SqliteStore::open(&url, std::sync::Arc::new(secrets))
+            .await
+            .expect("a fresh store");
+        let writer = store.queries.write.clone();
+        sqlx::query("CREATE TABLE filler (n INTEGER)")
+            .execute(&writer)
+            .await
+            .expect("create");
+        sqlx::query("INSERT INTO filler VALUES (1)")
+            .execute(&writer)
+            .await
+            .expect("insert");
+        for _ in 0..2 {
+            sync_file(&database_handle(&path).expect("the database file"))
+                .await
+                .expect("synced");
+        }
+
+        let visitor = std::process::Command::new("python3")
+            .arg("-c")
+            .arg("import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute('SELECT count(*) FROM filler').fetchall(); c.close()")
+            .arg(&path)
+            .status()
+            .expect("python3 runs");
+        assert!(visitor.success());
+        let wal = path.with_extension("db-wal");
+        assert!(
+            wal.exists(),
+            "another process closing the database took the log away from the server"
+        );
+
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
 }
