@@ -209,21 +209,35 @@ mod tests {
     use crate::SqliteStore;
     use uuid::Uuid;
 
-    /// A long log is started over, its file kept; a reader on an old snapshot stops the
-    /// restart from being tried, and one on the newest snapshot makes it give up after
-    /// [`RESTART_WAIT`] while writes go on.
-    #[tokio::test]
-    async fn a_long_log_is_started_over_and_readers_only_delay_it() {
+    /// A store on a fresh file of the temporary folder, and the file's path.
+    async fn file_store() -> (SqliteStore, PathBuf) {
         let path = std::env::temp_dir().join(format!("fitmate-wal-{}.db", Uuid::new_v4()));
-        let url = format!("sqlite://{}", path.display());
         let secrets = crate::SecretKeys::from_base64(
             &crate::SecretKeys::generate().expect("random bytes"),
             &[],
         )
         .expect("a fresh key");
+        let url = format!("sqlite://{}", path.display());
         let store = SqliteStore::open(&url, std::sync::Arc::new(secrets))
             .await
             .expect("a fresh store");
+        (store, path)
+    }
+
+    /// Closes `store` and removes its database, log and index files.
+    async fn close_and_remove(store: SqliteStore, path: &Path) {
+        store.close().await;
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
+        }
+    }
+
+    /// A long log is started over, its file kept; a reader on an old snapshot stops the
+    /// restart from being tried, and one on the newest snapshot makes it give up after
+    /// [`RESTART_WAIT`] while writes go on.
+    #[tokio::test]
+    async fn a_long_log_is_started_over_and_readers_only_delay_it() {
+        let (store, path) = file_store().await;
         let checkpointer = store.checkpointer.clone().expect("a file store has one");
         let (reader, writer) = (store.queries.read.clone(), store.queries.write.clone());
         let turn = WriteTurn::default();
@@ -293,10 +307,7 @@ mod tests {
             "the file is written again, not cut and grown"
         );
 
-        store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        close_and_remove(store, &path).await;
     }
 
     /// The checkpointer's fsync keeps the server's locks on the database file: another
@@ -304,16 +315,7 @@ mod tests {
     /// not take it for unused, or it would copy the log in and delete it under the server.
     #[tokio::test]
     async fn syncing_the_file_keeps_the_servers_hold_on_it() {
-        let path = std::env::temp_dir().join(format!("fitmate-sync-{}.db", Uuid::new_v4()));
-        let url = format!("sqlite://{}", path.display());
-        let secrets = crate::SecretKeys::from_base64(
-            &crate::SecretKeys::generate().expect("random bytes"),
-            &[],
-        )
-        .expect("a fresh key");
-        let store = SqliteStore::open(&url, std::sync::Arc::new(secrets))
-            .await
-            .expect("a fresh store");
+        let (store, path) = file_store().await;
         let writer = store.queries.write.clone();
         sqlx::query("CREATE TABLE filler (n INTEGER)")
             .execute(&writer)
@@ -342,9 +344,6 @@ mod tests {
             "another process closing the database took the log away from the server"
         );
 
-        store.close().await;
-        for suffix in ["", "-wal", "-shm"] {
-            let _ = std::fs::remove_file(format!("{}{suffix}", path.display()));
-        }
+        close_and_remove(store, &path).await;
     }
 }
