@@ -2,6 +2,7 @@
 //! shipped schemas.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its message
 
+mod abuse;
 mod api;
 mod cli;
 mod client;

@@ -478,7 +478,7 @@ macro_rules! request {
                                         }
                                         Presence::Absent => {
                                             map.next_value::<serde::de::IgnoredAny>()?;
-                                            report.push(unknown_member(
+                                            report.push_with(|| unknown_member(
                                                 join(prefix, &key.0), &key.0, &view.accepted,
                                             ));
                                         }
@@ -487,7 +487,9 @@ macro_rules! request {
                             )*
                             _ => {
                                 map.next_value::<serde::de::IgnoredAny>()?;
-                                report.push(unknown_member(join(prefix, &key.0), &key.0, &view.accepted));
+                                report.push_with(|| {
+                                    unknown_member(join(prefix, &key.0), &key.0, &view.accepted)
+                                });
                             }
                         }
                     }

@@ -67,11 +67,13 @@ impl RequestBody for UpdateUserRequest {
                 update = Some(map.next_value()?);
             } else {
                 map.next_value::<IgnoredAny>()?;
-                let path = join(prefix, &key.0);
-                report.push(if &*key.0 == "update" {
-                    Fault::new(path, Code::DuplicateField, "update appears more than once")
-                } else {
-                    unknown_member(path, &key.0, &["update"])
+                report.push_with(|| {
+                    let path = join(prefix, &key.0);
+                    if &*key.0 == "update" {
+                        Fault::new(path, Code::DuplicateField, "update appears more than once")
+                    } else {
+                        unknown_member(path, &key.0, &["update"])
+                    }
                 });
             }
         }

@@ -112,6 +112,8 @@ codes! {
     ValidationFailed = "validation_failed",
     /// Not the token of a magic link (43 URL-safe characters).
     InvalidToken = "invalid_token",
+    /// More faults were found than an answer lists; the message gives how many were left out.
+    TooManyFaults = "too_many_faults",
 }
 
 impl fmt::Display for Code {
@@ -289,28 +291,69 @@ impl fmt::Display for Fault {
 }
 
 /// Every fault found in one payload, in the order the fields were checked.
+///
+/// A report lists at most [`Report::MAX_LISTED`] faults. Past that it counts the rest in one
+/// last `too_many_faults` fault, so a body of thousands of bad fields costs a bounded answer.
+///
+/// ```
+/// use fitmate_rules::{Code, Fault, Report};
+///
+/// let report: Report = (0..150)
+///     .map(|i| Fault::new(format!("field{i}"), Code::UnknownField, "not a field"))
+///     .collect();
+/// assert_eq!(report.len(), Report::MAX_LISTED + 1);
+/// let last = report.faults().last().unwrap();
+/// assert_eq!(last.code, Code::TooManyFaults);
+/// assert_eq!(last.message, "50 more faults were found and not listed");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(transparent)]
 pub struct Report {
     faults: Vec<Fault>,
+    /// How many faults were found past the listed ones.
+    #[serde(skip)]
+    unlisted: usize,
 }
 
 impl Report {
+    /// The most faults a report lists before it only counts them.
+    pub const MAX_LISTED: usize = 100;
+
     /// An empty report.
     pub const fn new() -> Self {
-        Report { faults: Vec::new() }
+        Report {
+            faults: Vec::new(),
+            unlisted: 0,
+        }
     }
 
-    /// Adds a fault.
+    /// Adds a fault, or counts it when the report already lists [`Report::MAX_LISTED`].
     pub fn push(&mut self, fault: Fault) {
-        self.faults.push(fault);
+        self.push_with(|| fault);
+    }
+
+    /// Adds the fault that `make` builds, calling it only when the fault will be listed: a
+    /// costly message (a did-you-mean search) is made only for the faults an answer shows.
+    pub fn push_with(&mut self, make: impl FnOnce() -> Fault) {
+        if self.faults.len() < Self::MAX_LISTED {
+            self.faults.push(make());
+            return;
+        }
+        self.unlisted += 1;
+        let message = format!("{} more faults were found and not listed", self.unlisted);
+        match self.faults.get_mut(Self::MAX_LISTED) {
+            Some(count) => count.message = message,
+            None => self
+                .faults
+                .push(Fault::new("", Code::TooManyFaults, message)),
+        }
     }
 
     /// Adds the fault of the value held by `field`, and those it carries for other members.
     pub fn push_rule(&mut self, field: &str, error: &RuleError) {
-        self.faults.push(Fault::from_rule(field, error));
+        self.push_with(|| Fault::from_rule(field, error));
         for other in error.others() {
-            self.faults.push(Fault::from_rule(field, other));
+            self.push_with(|| Fault::from_rule(field, other));
         }
     }
 
@@ -351,23 +394,25 @@ impl Report {
 
 impl From<Fault> for Report {
     fn from(fault: Fault) -> Self {
-        Report {
-            faults: vec![fault],
-        }
+        let mut report = Report::new();
+        report.push(fault);
+        report
     }
 }
 
 impl FromIterator<Fault> for Report {
     fn from_iter<I: IntoIterator<Item = Fault>>(iter: I) -> Self {
-        Report {
-            faults: iter.into_iter().collect(),
-        }
+        let mut report = Report::new();
+        report.extend(iter);
+        report
     }
 }
 
 impl Extend<Fault> for Report {
     fn extend<I: IntoIterator<Item = Fault>>(&mut self, iter: I) {
-        self.faults.extend(iter);
+        for fault in iter {
+            self.push(fault);
+        }
     }
 }
 
