@@ -162,16 +162,8 @@ fn create_key_file(file: &Path) -> anyhow::Result<()> {
          # data cannot be read: back it up apart from the database. To rotate, put a new key\n\
          # (fitmate keys secret) on the first line and keep this one below it.\n{key}\n"
     );
-    let mut options = std::fs::OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o600);
-    }
     use std::io::Write;
-    options
-        .open(file)
+    crate::private_file::create(file, false)
         .and_then(|mut f| f.write_all(text.as_bytes()))
         .map_err(|e| anyhow::anyhow!("cannot write the secret key file {}: {e}", file.display()))?;
     tracing::info!("made a new secret key in {}", file.display());

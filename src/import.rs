@@ -140,7 +140,7 @@ async fn import(args: ImportArgs) -> anyhow::Result<Tally> {
     let mut lines = tokio::io::BufReader::new(file).lines();
     let mut report = match &args.report {
         Some(path) => Some(std::io::BufWriter::new(
-            std::fs::File::create(path)
+            crate::private_file::create(path, true)
                 .map_err(|e| anyhow::anyhow!("--report {}: {e}", path.display()))?,
         )),
         None => None,

@@ -4,6 +4,7 @@
 mod admin;
 mod database;
 mod import;
+mod private_file;
 mod schemas;
 mod serve;
 mod validate;

@@ -67,6 +67,11 @@ async fn import_creates_good_lines_reports_bad_ones_and_is_safe_to_rerun() {
         stdout.contains("5 lines: 3 created, 0 already existing, 2 invalid, 0 failed"),
         "{stdout}"
     );
+    assert_eq!(
+        crate::file_mode(&report),
+        0o600,
+        "the report names patients' emails: its owner's alone"
+    );
     let mut entries = report_lines(&report);
     entries.sort_by_key(|e| e["line"].as_u64());
     assert_eq!(entries.len(), 2);

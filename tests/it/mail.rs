@@ -167,6 +167,11 @@ async fn emails_drop_into_the_mail_folder_and_links_expire() {
             .map(|e| e.path())
     })
     .await;
+    assert_eq!(
+        crate::file_mode(&file),
+        0o600,
+        "a dropped email holds a live sign-in link: its owner's alone"
+    );
     let email = std::fs::read_to_string(file).unwrap();
     assert!(
         email.contains("To: \"Ada Lovelace\" <patient2@clinic.example>"),

@@ -10,6 +10,7 @@ mod harness;
 mod import;
 mod mail;
 mod outage;
+mod privacy;
 mod replicas;
 mod schemas;
 mod seeds;
@@ -29,4 +30,10 @@ pub(crate) fn fixture(name: &str) -> PathBuf {
 /// The bytes of a file of `tests/fixtures/`.
 pub(crate) fn fixture_bytes(name: &str) -> Vec<u8> {
     std::fs::read(fixture(name)).unwrap_or_else(|e| panic!("fixture {name}: {e}"))
+}
+
+/// The permission bits of a file.
+pub(crate) fn file_mode(path: &std::path::Path) -> u32 {
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::metadata(path).unwrap().permissions().mode() & 0o777
 }

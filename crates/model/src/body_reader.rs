@@ -383,7 +383,7 @@ macro_rules! request {
         $(shape = $shape:expr;)?
     ) => {
         $(#[doc = $sdoc])*
-        #[derive(Debug, Clone, PartialEq, serde::Serialize)]
+        #[derive(Clone, PartialEq, serde::Serialize)]
         pub struct $name {
             $(
                 $(#[doc = $tdoc])*
@@ -393,10 +393,12 @@ macro_rules! request {
         }
 
         /// Every field of the body as read in some version, each `None` until given.
-        #[derive(Debug, Clone, Default, PartialEq)]
+        #[derive(Clone, Default, PartialEq)]
         pub(crate) struct $draft {
             $( pub(crate) $field: Option<$ty>, )*
         }
+
+        fitmate_rules::redacted_debug!($name, $draft);
 
         const _: () = {
             use $crate::body_reader::{HeadBody, Slot, frozen_member, join, unknown_member};

@@ -18,7 +18,7 @@ use crate::cross_field;
 /// `secureMetadata` never included (the store keeps it apart). Reading it back checks every
 /// field again. Field names in this form are stable: renaming one is a breaking change of
 /// stored data.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     /// The email address: the user's key within a project; never changed by update.
@@ -103,7 +103,7 @@ pub struct User {
 /// new version that renames a field renames it here too.
 ///
 /// [`ApiVersion::render_changes`]: crate::ApiVersion::render_changes
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 #[serde(rename_all = "camelCase")]
 pub struct UserChanges {
     /// New first name.
@@ -232,3 +232,5 @@ impl User {
         }
     }
 }
+
+fitmate_rules::redacted_debug!(User, UserChanges);

@@ -23,7 +23,7 @@ impl RetrieveUserRequest {
 }
 
 /// `POST /users/create` answered 200: `{"message": "User created successfully", ...}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 pub struct CreateUserResponse {
     /// `User created successfully`.
     pub message: String,
@@ -51,3 +51,5 @@ impl CreateUserResponse {
 pub const UPDATED_MESSAGE: &str = "User updated successfully";
 /// The sentence of a successful retrieve.
 pub const RETRIEVED_MESSAGE: &str = "User retrieved successfully";
+
+fitmate_rules::redacted_debug!(CreateUserResponse);

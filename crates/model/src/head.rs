@@ -268,7 +268,7 @@ impl UpdateUserRequest {
 
 /// A user as the current version renders it (the `data` of retrieve answers). Fields the
 /// user was created without (by 2023-08-01) are absent.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     /// The email address of the user: their key within the project.
@@ -357,7 +357,7 @@ impl From<&CanonicalUser> for User {
 }
 
 /// The `data` of an update answer in the current version: the email and the fields this version may change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 pub struct UpdatedUser {
     /// The email address of the user: their key within the project.
@@ -434,3 +434,5 @@ impl RetrieveUserResponse {
         }
     }
 }
+
+fitmate_rules::redacted_debug!(User, UpdatedUser);

@@ -151,7 +151,7 @@ impl JsonSchema for UpdateUserRequest {
 }
 
 /// A GeoJSON point: `{"type": "Point", "coordinates": [longitude, latitude]}`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "GeoPoint")]
 pub struct GeoPoint {
     /// Always `Point`.
@@ -205,7 +205,7 @@ pub struct Suspension {
 
 /// `PATCH /{projectId}/users/{userId}` answered 200: the user's profile after the update.
 /// Unset fields are `null`; `secureMetadata` is never included.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[schemars(rename = "UserProfile")]
 pub struct UserProfile {
     /// The user's identifier (the Fitmate `identifier`).
@@ -371,3 +371,5 @@ impl ErrorBody {
         }
     }
 }
+
+fitmate_rules::redacted_debug!(GeoPoint, UserProfile);

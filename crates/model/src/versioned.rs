@@ -136,7 +136,7 @@ impl ApiVersion {
 /// it, untyped. Serialised in the documented order: `message`, `identifier`, `data`. The
 /// current version's answers have typed forms too: [`head::UpdateUserResponse`] and
 /// [`head::RetrieveUserResponse`].
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct UserAnswer {
     /// `User updated successfully` or `User retrieved successfully`.
     pub message: String,
@@ -187,3 +187,5 @@ pub(crate) mod schema {
         T::json_schema(generator).to_value()
     }
 }
+
+fitmate_rules::redacted_debug!(UserAnswer);

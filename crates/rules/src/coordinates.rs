@@ -18,7 +18,7 @@ use crate::{Code, FromWire, RuleError};
 /// assert_eq!(err.code().as_str(), "coordinates_swapped");
 /// assert!(err.message_for("location").contains("look swapped"));
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Clone, Copy, PartialEq, Serialize)]
 pub struct Coordinates {
     longitude: f64,
     latitude: f64,
@@ -178,3 +178,5 @@ json_schema_of!(
         "examples": [{"longitude": -118.25, "latitude": 34.05}],
     })
 );
+
+crate::redacted_debug!(Coordinates);

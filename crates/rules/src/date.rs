@@ -95,7 +95,7 @@ impl From<Date> for CalendarDate {
 /// assert_eq!("1899-12-31".parse::<BirthDate>().unwrap_err().code().as_str(), "date_too_early");
 /// # Ok::<(), fitmate_rules::RuleError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct BirthDate(Date);
 
 impl BirthDate {
@@ -195,7 +195,7 @@ json_schema_of!(
 /// assert_eq!(b.birth_date().to_midnight_utc(), "1990-01-01T00:00:00.000Z");
 /// # Ok::<(), fitmate_rules::RuleError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct ProjectBirthdate(BirthDate);
 
 impl ProjectBirthdate {
@@ -275,3 +275,5 @@ json_schema_of!(
         "examples": ["1990-01-01", "1990-01-01T00:00:00.000Z"],
     })
 );
+
+crate::redacted_debug!(BirthDate, ProjectBirthdate);

@@ -82,3 +82,18 @@ macro_rules! json_schema_of {
     };
 }
 pub(crate) use json_schema_of;
+
+/// `Debug` for types that hold a person's data: it prints `Type(<redacted>)`, so a `{:?}` in
+/// a log line, a panic message or a tracing field never carries the value. `Display` and
+/// serde still give the value where a program asks for it.
+#[doc(hidden)]
+#[macro_export]
+macro_rules! redacted_debug {
+    ($($ty:ident),+ $(,)?) => {$(
+        impl ::std::fmt::Debug for $ty {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                f.write_str(concat!(stringify!($ty), "(<redacted>)"))
+            }
+        }
+    )+};
+}

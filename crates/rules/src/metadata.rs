@@ -32,7 +32,7 @@ pub const METADATA_MAX_DEPTH: usize = 5;
 /// assert_eq!(Metadata::try_from(deep).unwrap_err().code().as_str(), "metadata_too_deep");
 /// # Ok::<(), fitmate_rules::RuleError>(())
 /// ```
-#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[derive(Clone, Default, PartialEq, Serialize)]
 #[serde(transparent)]
 pub struct Metadata(Map<String, Value>);
 
@@ -262,3 +262,5 @@ macro_rules! metadata_levels {
     )*};
 }
 metadata_levels!(4 => 3, 3 => 2, 2 => 1, 1 => 0, 0 => 0);
+
+crate::redacted_debug!(Metadata);

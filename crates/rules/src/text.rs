@@ -35,7 +35,7 @@ const INVALID_PHONE: RuleError = RuleError::sentence(Code::InvalidPhone, "Invali
 /// assert_eq!("jane@".parse::<Email>().unwrap_err().to_string(), "Invalid email address");
 /// # Ok::<(), fitmate_rules::RuleError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Email(String);
 
 impl Email {
@@ -82,7 +82,7 @@ string_rule!(
 /// assert_eq!("12345".parse::<PhoneNumber>().unwrap_err().to_string(), "Invalid phone number");
 /// # Ok::<(), fitmate_rules::RuleError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct PhoneNumber(String);
 
 impl PhoneNumber {
@@ -126,7 +126,7 @@ string_rule!(
 /// assert!("".parse::<Name>().is_err());
 /// # Ok::<(), fitmate_rules::RuleError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Name(String);
 
 impl Name {
@@ -164,7 +164,7 @@ string_rule!(
 /// Free text (`allergies`, `nutritionPreferences`, `religiousDietaryRestrictions`,
 /// `medicalClearanceDescription`, `bio`): at most 1000 characters, line breaks and tabs
 /// allowed, other control characters not.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct FreeText(String);
 
 impl FreeText {
@@ -213,7 +213,7 @@ string_rule!(
 /// assert!("!!!".parse::<Username>().is_err());
 /// # Ok::<(), fitmate_rules::RuleError>(())
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Username(String);
 
 impl Username {
@@ -260,7 +260,7 @@ string_rule!(
 
 /// An avatar URL: `http` or `https`, at most 2048 characters, non-URI characters
 /// percent-encoded.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct AvatarUrl(String);
 
 impl AvatarUrl {
@@ -297,3 +297,5 @@ string_rule!(
         "examples": ["https://example.com/avatar.jpg"],
     })
 );
+
+crate::redacted_debug!(Email, PhoneNumber, Name, FreeText, Username, AvatarUrl);

@@ -46,8 +46,8 @@ impl fmt::Display for ProjectId {
     }
 }
 
-/// A project as created.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// A project as created. Its `Debug` leaves the webhook secret out.
+#[derive(Clone, PartialEq, Eq)]
 pub struct NewProject {
     /// Its id.
     pub id: ProjectId,
@@ -61,6 +61,22 @@ pub struct NewProject {
     pub welcome_email: bool,
     /// The API version the validation webhook receives its `data` in.
     pub webhook_version: ApiVersion,
+}
+
+impl fmt::Debug for NewProject {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("NewProject")
+            .field("id", &self.id)
+            .field("validation_webhook", &self.validation_webhook)
+            .field(
+                "webhook_secret",
+                &self.webhook_secret.as_ref().map(|_| "<redacted>"),
+            )
+            .field("webhook_timeout_ms", &self.webhook_timeout_ms)
+            .field("welcome_email", &self.welcome_email)
+            .field("webhook_version", &self.webhook_version)
+            .finish()
+    }
 }
 
 impl NewProject {

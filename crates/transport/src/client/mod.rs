@@ -58,8 +58,8 @@ impl Environment {
     }
 }
 
-/// Builds a [`Client`].
-#[derive(Debug, Clone)]
+/// Builds a [`Client`]. Its `Debug` leaves the API key out.
+#[derive(Clone)]
 #[must_use]
 pub struct ClientBuilder {
     environment: Environment,
@@ -69,6 +69,20 @@ pub struct ClientBuilder {
     timeout: Duration,
     retry: RetryPolicy,
     validate: bool,
+}
+
+impl std::fmt::Debug for ClientBuilder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClientBuilder")
+            .field("environment", &self.environment)
+            .field("api_key", &"<redacted>")
+            .field("version", &self.version)
+            .field("connect_timeout", &self.connect_timeout)
+            .field("timeout", &self.timeout)
+            .field("retry", &self.retry)
+            .field("validate", &self.validate)
+            .finish()
+    }
 }
 
 impl ClientBuilder {

@@ -15,7 +15,7 @@ use std::time::Duration;
 use fitmate_store::{PendingEmail, Store, new_magic_token};
 use jiff::{SignedDuration, Timestamp};
 use lettre::message::{Mailbox, MultiPart};
-use lettre::{AsyncFileTransport, AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
 use tokio::sync::Notify;
 
 /// How welcome emails are delivered.
@@ -25,7 +25,8 @@ pub enum Delivery {
     /// Over SMTP: `smtp://host:port` (plain, or `?tls=required` for STARTTLS),
     /// `smtps://host:port` (TLS), with `user:password@` if the server wants a login.
     Smtp(String),
-    /// As `.eml` files in this folder (created if missing): the mail drop.
+    /// As `.eml` files in this folder (created if missing): the mail drop. Each file holds a
+    /// live sign-in link, so the folder is made `0700` and each file `0600`.
     Drop(PathBuf),
 }
 
@@ -65,7 +66,7 @@ const MAX_BACKOFF: Duration = Duration::from_secs(3600);
 
 enum Transport {
     Smtp(AsyncSmtpTransport<Tokio1Executor>),
-    Drop(AsyncFileTransport<Tokio1Executor>),
+    Drop(PathBuf),
 }
 
 impl Transport {
@@ -75,11 +76,9 @@ impl Transport {
                 .map(|builder| Transport::Smtp(builder.build()))
                 .map_err(|e| format!("--smtp-url: {e}")),
             Delivery::Drop(folder) => {
-                std::fs::create_dir_all(folder)
+                make_private_folder(folder)
                     .map_err(|e| format!("mail folder {}: {e}", folder.display()))?;
-                Ok(Transport::Drop(AsyncFileTransport::<Tokio1Executor>::new(
-                    folder,
-                )))
+                Ok(Transport::Drop(folder.clone()))
             }
         }
     }
@@ -91,13 +90,49 @@ impl Transport {
                 .await
                 .map(drop)
                 .map_err(|e| e.to_string()),
-            Transport::Drop(files) => files
-                .send(message)
-                .await
-                .map(drop)
-                .map_err(|e| e.to_string()),
+            Transport::Drop(folder) => {
+                let folder = folder.clone();
+                let bytes = message.formatted();
+                tokio::task::spawn_blocking(move || drop_file(&folder, &bytes))
+                    .await
+                    .map_err(|e| format!("writing to the mail folder: {e}"))?
+            }
         }
     }
+}
+
+/// Makes the mail-drop folder, readable by its owner alone when this call creates it.
+fn make_private_folder(folder: &std::path::Path) -> std::io::Result<()> {
+    let mut builder = std::fs::DirBuilder::new();
+    builder.recursive(true);
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(folder)
+}
+
+/// Writes one email into the mail-drop folder as `<uuid>.eml`, mode `0600`. It is written
+/// under a hidden name and renamed, so a reader never sees half an email.
+fn drop_file(folder: &std::path::Path, bytes: &[u8]) -> Result<(), String> {
+    use std::io::Write;
+    let name = uuid::Uuid::new_v4();
+    let partial = folder.join(format!(".{name}.eml.part"));
+    let done = folder.join(format!("{name}.eml"));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options
+        .open(&partial)
+        .and_then(|mut file| file.write_all(bytes))
+        .and_then(|()| std::fs::rename(&partial, &done))
+        .map_err(|e| {
+            let _ = std::fs::remove_file(&partial);
+            format!(
+                "writing to the mail folder {}: {}",
+                folder.display(),
+                e.kind()
+            )
+        })
 }
 
 /// Checks the configuration: an SMTP URL that does not parse or a mail folder that cannot
