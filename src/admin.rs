@@ -117,6 +117,26 @@ pub(crate) enum UsersCommand {
     },
 }
 
+#[derive(Debug, Subcommand)]
+pub(crate) enum EmailsCommand {
+    /// List welcome emails, the newest first: their state, attempts and why the last one
+    /// failed. Recipients are shown by user identifier, never by address.
+    List {
+        /// Only the emails of this project.
+        #[arg(long, value_parser = parse_project)]
+        project: Option<ProjectId>,
+        /// Only the bounced emails: refused for good by the mail server, or not delivered
+        /// within the retry window. They are not tried again.
+        #[arg(long)]
+        bounced: bool,
+        /// At most this many.
+        #[arg(long, default_value_t = 100)]
+        limit: u32,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
 fn parse_project(s: &str) -> Result<ProjectId, String> {
     s.parse()
         .map_err(|e: fitmate_store::InvalidProjectId| e.to_string())
@@ -346,6 +366,44 @@ pub(crate) fn users(command: UsersCommand) -> ExitCode {
                 println!("lifted {lifted} suspension(s) of {user}");
             }
         }
+        Ok(())
+    })
+}
+
+pub(crate) fn emails(command: EmailsCommand) -> ExitCode {
+    run_command(async move {
+        let EmailsCommand::List {
+            project,
+            bounced,
+            limit,
+            database,
+        } = command;
+        let store = database.open().await?;
+        let time = |t: Timestamp| t.strftime("%Y-%m-%dT%H:%M:%SZ").to_string();
+        println!(
+            "{:<8} {:<24} {:<36} {:<21} {:<10} {:>8}  WHY",
+            "ID", "PROJECT", "USER", "QUEUED", "STATE", "ATTEMPTS"
+        );
+        for email in store.emails(project.as_ref(), bounced, limit).await? {
+            let state = if email.delivered_at.is_some() {
+                "delivered"
+            } else if email.bounced_at.is_some() {
+                "bounced"
+            } else {
+                "pending"
+            };
+            println!(
+                "{:<8} {:<24} {:<36} {:<21} {:<10} {:>8}  {}",
+                email.id,
+                email.project.as_str(),
+                email.user,
+                time(email.queued_at),
+                state,
+                email.attempts,
+                email.last_error.as_deref().unwrap_or("-"),
+            );
+        }
+        store.close().await;
         Ok(())
     })
 }

@@ -48,6 +48,9 @@ enum Command {
     /// Suspend users and lift their suspensions.
     #[command(subcommand)]
     Users(admin::UsersCommand),
+    /// See the welcome emails: pending, delivered and bounced.
+    #[command(subcommand)]
+    Emails(admin::EmailsCommand),
     /// Check request bodies against an endpoint's rules, listing every fault.
     ///
     /// A file holds one JSON document or NDJSON (one document per line); `-` reads standard
@@ -100,6 +103,7 @@ fn main() -> ExitCode {
         Command::Projects(command) => admin::projects(command),
         Command::Keys(command) => admin::keys(command),
         Command::Users(command) => admin::users(command),
+        Command::Emails(command) => admin::emails(command),
         Command::Import(args) => import::run(args),
         Command::Validate {
             api_version,

@@ -2,10 +2,11 @@
 //! magic links redeemed once, twice and after expiry, projects without the email, and
 //! emails queued before a kill -9 delivered after the restart.
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use fitmate_store::NewProject;
+use fitmate_store::{NewProject, Store};
 use fitmate_transport::server::{Delivery, MailConfig, ServerConfig};
 use serde_json::json;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -206,4 +207,82 @@ async fn a_project_without_welcome_emails_sends_none() {
     assert_eq!(email.to, vec!["<patient4@clinic.example>".to_owned()]);
     tokio::time::sleep(Duration::from_millis(500)).await;
     assert_eq!(inbox.lock().unwrap().len(), 1);
+}
+
+/// An SMTP server on loopback, on a thread of its own, that answers every `RCPT TO` with
+/// `reply` quoting the recipient's address, as Postfix, Exchange and SES do. Answers its
+/// URL and how many recipients it was offered.
+pub(crate) fn refusing_smtp(reply: &'static str) -> (String, Arc<AtomicUsize>) {
+    use std::io::{BufRead, Write};
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let url = format!("smtp://{}", listener.local_addr().unwrap());
+    let offered = Arc::new(AtomicUsize::new(0));
+    let counted = offered.clone();
+    std::thread::spawn(move || {
+        for socket in listener.incoming().map_while(Result::ok) {
+            let mut write = socket.try_clone().unwrap();
+            let mut lines = std::io::BufReader::new(socket).lines();
+            let _ = write.write_all(b"220 mx.clinic.example ESMTP\r\n");
+            while let Some(Ok(line)) = lines.next() {
+                let upper = line.to_ascii_uppercase();
+                let answer = if upper.starts_with("EHLO") || upper.starts_with("HELO") {
+                    "250 mx.clinic.example".to_owned()
+                } else if upper.starts_with("RCPT TO:") {
+                    counted.fetch_add(1, Ordering::SeqCst);
+                    let address = line[8..].trim().trim_matches(['<', '>']);
+                    reply.replace("{address}", address)
+                } else if upper == "QUIT" {
+                    let _ = write.write_all(b"221 bye\r\n");
+                    break;
+                } else {
+                    "250 ok".to_owned()
+                };
+                if write.write_all(format!("{answer}\r\n").as_bytes()).is_err() {
+                    break;
+                }
+            }
+        }
+    });
+    (url, offered)
+}
+
+/// Postfix's words for an unknown mailbox.
+pub(crate) const REJECTED: &str = "550 5.1.1 <{address}>: Recipient address rejected: User unknown";
+
+/// A mail server that keeps deferring an email (4xx, quoting the address) makes it bounce
+/// once the retry window is over, and what is kept of its answer quotes nobody.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_email_deferred_past_the_retry_window_bounces_and_its_reason_quotes_nobody() {
+    let (url, offered) =
+        refusing_smtp("451 4.7.1 <{address}>: Recipient address rejected: try again later");
+    let mut config = mail(Delivery::Smtp(url), Duration::from_secs(3600));
+    if let Some(mail) = config.mail.as_mut() {
+        mail.give_up_after = Duration::from_secs(1);
+    }
+    let server = TestServer::start_with(config).await;
+    let id = server.create(&user(5)).await;
+    let started = Instant::now();
+    let bounced = loop {
+        let bounced = server.store.emails(None, true, 10).await.unwrap();
+        if let Some(email) = bounced.into_iter().next() {
+            break email;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no bounce in 15 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(bounced.user.to_string(), id);
+    assert_eq!(
+        offered.load(Ordering::SeqCst),
+        1,
+        "tried once, then bounced"
+    );
+    let reason = bounced.last_error.unwrap();
+    assert!(reason.contains("SMTP 451"), "{reason}");
+    assert!(
+        !reason.contains("patient5") && !reason.contains("rejected"),
+        "{reason}"
+    );
 }

@@ -899,3 +899,66 @@ fn serve_on_postgres_needs_a_secret_key() {
         "{key}"
     );
 }
+
+/// A mail server that refuses a recipient for good, quoting the address: the email bounces
+/// after that one attempt, and neither the log nor the database keeps the mail server's
+/// words; `fitmate emails list --bounced` shows it by user identifier.
+#[test]
+fn a_refused_email_bounces_at_once_and_the_refusal_is_kept_nowhere() {
+    let (smtp, offered) = crate::mail::refusing_smtp(crate::mail::REJECTED);
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("fitmate.db").display());
+    let served = Served::start_in(dir.path(), &db, &["--smtp-url", &smtp], true);
+    let mut body = crate::harness::user(7);
+    body["email"] = json!("refused.patient@clinic.example");
+    let (status, answer) = call(&served.addr, "POST", "/users/create", &served.key, &body);
+    assert_eq!(status, 200, "{answer}");
+    let id: serde_json::Value = serde_json::from_str(&answer).unwrap();
+    let id = id["identifier"].as_str().unwrap().to_owned();
+    let started = std::time::Instant::now();
+    while offered.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no attempt in 15 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    // Past the first retry's wait (5 s) and a few polls: a bounced email is not tried again.
+    std::thread::sleep(Duration::from_secs(7));
+    let (status, log) = served.stop();
+    assert!(status.success(), "{log}");
+    assert_eq!(
+        offered.load(std::sync::atomic::Ordering::SeqCst),
+        1,
+        "{log}"
+    );
+    assert!(log.contains("welcome email bounced"), "{log}");
+
+    let listed = fitmate(&db, &["emails", "list", "--bounced"]);
+    let listed = stdout(&listed);
+    let line = listed
+        .lines()
+        .find(|l| l.contains(&id))
+        .unwrap_or_else(|| panic!("{listed}"));
+    assert!(
+        line.contains("bounced") && line.contains("SMTP 550"),
+        "{line}"
+    );
+
+    let mut stored = std::fs::read(dir.path().join("fitmate.db")).unwrap();
+    stored.extend(std::fs::read(dir.path().join("fitmate.db-wal")).unwrap_or_default());
+    let holds = |needle: &str| stored.windows(needle.len()).any(|w| w == needle.as_bytes());
+    assert!(
+        holds("SMTP 550"),
+        "the check reads the database: the scrubbed reason is in it"
+    );
+    for words in ["Recipient address rejected", "User unknown", "5.1.1"] {
+        assert!(
+            !holds(words),
+            "the database keeps the mail server's words {words:?}"
+        );
+        assert!(!log.contains(words), "the log holds {words:?}:\n{log}");
+        assert!(!listed.contains(words), "{listed}");
+    }
+    assert!(!log.contains("refused.patient"), "{log}");
+}

@@ -7,8 +7,8 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 use crate::{
-    ApiKey, KeyInfo, NewProject, PendingEmail, PgSettings, PgStore, Project, ProjectId,
-    SqliteStore, Store, StoreError, StoredUser,
+    ApiKey, KeyInfo, NewProject, OutboxEntry, PendingEmail, PgSettings, PgStore, Project,
+    ProjectId, SqliteStore, Store, StoreError, StoredUser,
 };
 
 /// Either backend, picked by the URL's scheme: `sqlite:` or `postgres:`/`postgresql:`.
@@ -191,6 +191,17 @@ impl Store for AnyStore {
         error: &str,
     ) -> Result<(), StoreError> {
         both!(self, s => s.email_failed(id, retry_at, error))
+    }
+    async fn email_bounced(&self, id: i64, now: Timestamp, reason: &str) -> Result<(), StoreError> {
+        both!(self, s => s.email_bounced(id, now, reason))
+    }
+    async fn emails(
+        &self,
+        project: Option<&ProjectId>,
+        bounced_only: bool,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        both!(self, s => s.emails(project, bounced_only, limit))
     }
     async fn create_magic_link(
         &self,

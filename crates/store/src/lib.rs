@@ -168,6 +168,25 @@ pub trait Store: Clone + Send + Sync + 'static {
         error: &str,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
+    /// Records that email `id` bounced at `now`: refused for good by the mail server, or not
+    /// delivered within the retry window. It is not attempted again. `reason` is kept for
+    /// operators and must hold no personal data.
+    fn email_bounced(
+        &self,
+        id: i64,
+        now: Timestamp,
+        reason: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The outbox entries, the newest first, at most `limit`: of `project` alone if given,
+    /// and only the bounced ones if `bounced_only`.
+    fn emails(
+        &self,
+        project: Option<&ProjectId>,
+        bounced_only: bool,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<OutboxEntry>, StoreError>> + Send;
+
     /// Keeps the hash of a new magic-link token for `user`, valid until `expires_at`.
     fn create_magic_link(
         &self,
@@ -200,6 +219,31 @@ pub struct PendingEmail {
     pub project: ProjectId,
     /// Attempts made so far.
     pub attempts: u32,
+    /// When it was queued (the user's creation).
+    pub queued_at: Timestamp,
+}
+
+/// An outbox entry as operators see it: the recipient by identifier only.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxEntry {
+    /// The entry.
+    pub id: i64,
+    /// The recipient's project.
+    pub project: ProjectId,
+    /// The recipient.
+    pub user: Uuid,
+    /// When it was queued.
+    pub queued_at: Timestamp,
+    /// Attempts made so far.
+    pub attempts: u32,
+    /// When the next attempt is due, while it is neither delivered nor bounced.
+    pub next_attempt_at: Timestamp,
+    /// When it was delivered.
+    pub delivered_at: Option<Timestamp>,
+    /// When it bounced.
+    pub bounced_at: Option<Timestamp>,
+    /// Why the last attempt failed, in the server's words (never the mail server's).
+    pub last_error: Option<String>,
 }
 
 /// A user as stored: its identifier, its data and the revision that guards updates.

@@ -192,15 +192,16 @@ impl Store for PgStore {
         let rows = sqlx::query(
             "WITH due AS (
                 SELECT id FROM outbox
-                WHERE delivered_at IS NULL AND next_attempt_at <= $1
+                WHERE delivered_at IS NULL AND bounced_at IS NULL AND next_attempt_at <= $1
                   AND (claimed_until IS NULL OR claimed_until <= $1)
                 ORDER BY next_attempt_at, id LIMIT $2
                 FOR UPDATE SKIP LOCKED),
              claimed AS (
                 UPDATE outbox o SET claimed_until = $3
                 FROM due WHERE o.id = due.id
-                RETURNING o.id AS outbox_id, o.attempts, o.user_id, o.next_attempt_at)
-             SELECT claimed.outbox_id, claimed.attempts, u.*
+                RETURNING o.id AS outbox_id, o.attempts, o.created_at AS queued_at, o.user_id,
+                          o.next_attempt_at)
+             SELECT claimed.outbox_id, claimed.attempts, claimed.queued_at, u.*
              FROM claimed JOIN users u ON u.id = claimed.user_id
              ORDER BY claimed.next_attempt_at, claimed.outbox_id",
         )

@@ -18,7 +18,8 @@ use uuid::Uuid;
 use crate::keys::{self, ApiKey, KeyInfo};
 use crate::rows::{is_unique_violation, millis, timestamp};
 use crate::{
-    Conflict, NewProject, PendingEmail, Project, ProjectId, SecretKeys, StoreError, StoredUser,
+    Conflict, NewProject, OutboxEntry, PendingEmail, Project, ProjectId, SecretKeys, StoreError,
+    StoredUser,
 };
 
 /// Updates a user guarded by the revision it was read at: phone, username, document, sealed
@@ -428,6 +429,71 @@ where
         Ok(())
     }
 
+    /// Records that email `id` bounced: never attempted again.
+    pub(crate) async fn email_bounced(
+        &self,
+        id: i64,
+        now: Timestamp,
+        reason: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<DB>(
+            "UPDATE outbox SET attempts = attempts + 1, bounced_at = $1, last_error = $2,
+                               claimed_until = NULL
+             WHERE id = $3",
+        )
+        .bind(millis(now))
+        .bind(reason)
+        .bind(id)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// The outbox entries, the newest first.
+    pub(crate) async fn emails(
+        &self,
+        project: Option<&ProjectId>,
+        bounced_only: bool,
+        limit: u32,
+    ) -> Result<Vec<OutboxEntry>, StoreError> {
+        let rows = sqlx::query::<DB>(
+            "SELECT o.id, u.project_id, o.user_id, o.created_at, o.attempts, o.next_attempt_at,
+                    o.delivered_at, o.bounced_at, o.last_error
+             FROM outbox o JOIN users u ON u.id = o.user_id
+             WHERE ($1 IS NULL OR u.project_id = $1) AND ($2 = FALSE OR o.bounced_at IS NOT NULL)
+             ORDER BY o.id DESC LIMIT $3",
+        )
+        .bind(project.map(|p| p.as_str().to_owned()))
+        .bind(bounced_only)
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let project: String = row.try_get("project_id")?;
+                let user: String = row.try_get("user_id")?;
+                let attempts: i64 = row.try_get("attempts")?;
+                let at = |column: &str| -> Result<Option<Timestamp>, StoreError> {
+                    let value: Option<i64> = row.try_get(column)?;
+                    value.map(timestamp).transpose()
+                };
+                Ok(OutboxEntry {
+                    id: row.try_get("id")?,
+                    project: project
+                        .parse()
+                        .map_err(|e| StoreError::corrupt("outbox", e))?,
+                    user: user.parse().map_err(|e| StoreError::corrupt("outbox", e))?,
+                    queued_at: timestamp(row.try_get("created_at")?)?,
+                    attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+                    next_attempt_at: timestamp(row.try_get("next_attempt_at")?)?,
+                    delivered_at: at("delivered_at")?,
+                    bounced_at: at("bounced_at")?,
+                    last_error: row.try_get("last_error")?,
+                })
+            })
+            .collect()
+    }
+
     /// Keeps the hash of a new magic-link token for `user`.
     pub(crate) async fn create_magic_link(
         &self,
@@ -486,6 +552,7 @@ where
                 .parse()
                 .map_err(|e| StoreError::corrupt("outbox", e))?,
             attempts: u32::try_from(attempts).unwrap_or(u32::MAX),
+            queued_at: timestamp(outbox.try_get("queued_at")?)?,
         })
     }
 
@@ -663,6 +730,22 @@ macro_rules! shared_store_methods {
             error: &str,
         ) -> Result<(), StoreError> {
             self.queries.email_failed(id, retry_at, error).await
+        }
+        async fn email_bounced(
+            &self,
+            id: i64,
+            now: jiff::Timestamp,
+            reason: &str,
+        ) -> Result<(), StoreError> {
+            self.queries.email_bounced(id, now, reason).await
+        }
+        async fn emails(
+            &self,
+            project: Option<&ProjectId>,
+            bounced_only: bool,
+            limit: u32,
+        ) -> Result<Vec<crate::OutboxEntry>, StoreError> {
+            self.queries.emails(project, bounced_only, limit).await
         }
         async fn create_magic_link(
             &self,

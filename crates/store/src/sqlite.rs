@@ -212,9 +212,9 @@ impl Store for SqliteStore {
     ) -> Result<Vec<PendingEmail>, StoreError> {
         // One dispatcher per file: what is due is its own, with no lease to take.
         let rows = sqlx::query(
-            "SELECT o.id AS outbox_id, o.attempts, u.*
+            "SELECT o.id AS outbox_id, o.attempts, o.created_at AS queued_at, u.*
              FROM outbox o JOIN users u ON u.id = o.user_id
-             WHERE o.delivered_at IS NULL AND o.next_attempt_at <= $1
+             WHERE o.delivered_at IS NULL AND o.bounced_at IS NULL AND o.next_attempt_at <= $1
              ORDER BY o.next_attempt_at, o.id LIMIT $2",
         )
         .bind(millis(now))

@@ -5,6 +5,10 @@
 //! stored), and delivers the email over SMTP or, without an SMTP server, as an `.eml` file
 //! in the mail-drop folder. A failed delivery is tried again later, with growing waits; an
 //! entry stays until delivered, so emails queued before a crash go out after the restart.
+//! A mail server's permanent refusal (a 5xx answer) bounces the email at once, and one not
+//! delivered within [`MailConfig::give_up_after`] bounces then: a bounced email is never
+//! tried again. What a mail server answers may quote the recipient's address, so its words
+//! are neither logged nor stored: only the server's own description and the SMTP code.
 //! Delivery is at least once: an email sent just before a crash, and not yet marked, is
 //! sent again (with a new link; the first still works until it expires).
 
@@ -44,6 +48,8 @@ pub struct MailConfig {
     pub link_ttl: Duration,
     /// How often the outbox is looked at when nothing wakes the dispatcher.
     pub poll_every: Duration,
+    /// How long temporary failures are retried before the email bounces (3 days).
+    pub give_up_after: Duration,
 }
 
 impl MailConfig {
@@ -55,6 +61,7 @@ impl MailConfig {
             link_base: link_base.into(),
             link_ttl: Duration::from_secs(24 * 3600),
             poll_every: Duration::from_secs(2),
+            give_up_after: Duration::from_secs(3 * 24 * 3600),
         }
     }
 }
@@ -83,21 +90,55 @@ impl Transport {
         }
     }
 
-    async fn send(&self, message: Message) -> Result<(), String> {
+    async fn send(&self, message: Message) -> Result<(), Failure> {
         match self {
             Transport::Smtp(smtp) => smtp
                 .send(message)
                 .await
                 .map(drop)
-                .map_err(|e| e.to_string()),
+                .map_err(|e| smtp_failure(&e)),
             Transport::Drop(folder) => {
                 let folder = folder.clone();
                 let bytes = message.formatted();
                 tokio::task::spawn_blocking(move || drop_file(&folder, &bytes))
                     .await
-                    .map_err(|e| format!("writing to the mail folder: {e}"))?
+                    .map_err(|e| format!("writing to the mail folder: {e}"))
+                    .and_then(|written| written)
+                    .map_err(Failure::Temporary)
             }
         }
+    }
+}
+
+/// Why a delivery failed, in the server's own words: never a mail server's text, which may
+/// quote the recipient's address.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Failure {
+    /// It will never go through: the email bounces now.
+    Permanent(String),
+    /// It may go through later: tried again until the retry window ends.
+    Temporary(String),
+}
+
+/// What an SMTP error says, without the server's words: its kind and reply code only.
+fn smtp_failure(error: &lettre::transport::smtp::Error) -> Failure {
+    let code = error
+        .status()
+        .map_or_else(String::new, |code| format!(" (SMTP {code})"));
+    if error.is_permanent() {
+        Failure::Permanent(format!("the mail server refused the email for good{code}"))
+    } else if error.is_transient() {
+        Failure::Temporary(format!("the mail server deferred the email{code}"))
+    } else if error.is_timeout() {
+        Failure::Temporary("the mail server did not answer in time".to_owned())
+    } else if error.is_tls() {
+        Failure::Temporary("TLS with the mail server failed".to_owned())
+    } else if error.is_response() {
+        Failure::Temporary("the mail server's answer could not be read".to_owned())
+    } else if error.is_client() {
+        Failure::Temporary("the SMTP client could not send the email".to_owned())
+    } else {
+        Failure::Temporary("the mail server could not be reached".to_owned())
     }
 }
 
@@ -200,40 +241,57 @@ async fn deliver<S: Store>(
 ) {
     let now = Timestamp::now();
     let sent = async {
-        let (token, hash) = new_magic_token().map_err(|e| format!("random token: {e}"))?;
+        let (token, hash) =
+            new_magic_token().map_err(|e| Failure::Temporary(format!("random token: {e}")))?;
         let ttl =
             SignedDuration::try_from(config.link_ttl).unwrap_or(SignedDuration::from_hours(24));
-        let expires = now.checked_add(ttl).map_err(|e| e.to_string())?;
+        let expires = now
+            .checked_add(ttl)
+            .map_err(|_| Failure::Temporary("the link's expiry is out of range".to_owned()))?;
         store
             .create_magic_link(email.user.id, hash, now, expires)
             .await
-            .map_err(|e| e.to_string())?;
+            .map_err(|_| Failure::Temporary("the database did not keep the link".to_owned()))?;
         let message = welcome(config, &email, &token)?;
         transport.send(message).await
     }
     .await;
-    match sent {
+    let (outbox, user) = (email.id, email.user.id);
+    let failure = match sent {
         Ok(()) => {
-            if let Err(error) = store.email_delivered(email.id, Timestamp::now()).await {
-                tracing::warn!(%error, outbox = email.id, "marking an email delivered failed");
+            if let Err(error) = store.email_delivered(outbox, Timestamp::now()).await {
+                tracing::warn!(%error, outbox, "marking an email delivered failed");
             } else {
-                tracing::info!(outbox = email.id, user = %email.user.id, "welcome email delivered");
+                tracing::info!(outbox, %user, "welcome email delivered");
             }
+            return;
         }
-        Err(error) => {
-            let wait = backoff(email.attempts);
-            let retry_at = now
-                .checked_add(
-                    SignedDuration::try_from(wait).unwrap_or(SignedDuration::from_hours(1)),
-                )
-                .unwrap_or(now);
-            // Delivery errors name servers and codes, not the recipient: lettre's messages do
-            // not quote addresses.
-            tracing::warn!(outbox = email.id, attempts = email.attempts + 1, retry_in_s = wait.as_secs(), %error, "welcome email not delivered");
-            if let Err(e) = store.email_failed(email.id, retry_at, &error).await {
-                tracing::warn!(error = %e, outbox = email.id, "recording a failed email failed");
+        Err(failure) => failure,
+    };
+    let wait = backoff(email.attempts);
+    let retry_at = now
+        .checked_add(SignedDuration::try_from(wait).unwrap_or(SignedDuration::from_hours(1)))
+        .unwrap_or(now);
+    let window = SignedDuration::try_from(config.give_up_after).unwrap_or(SignedDuration::MAX);
+    let reason = match failure {
+        Failure::Permanent(reason) => reason,
+        Failure::Temporary(reason) if retry_at.duration_since(email.queued_at) > window => {
+            format!(
+                "not delivered within {} hours; the last attempt: {reason}",
+                config.give_up_after.as_secs() / 3600
+            )
+        }
+        Failure::Temporary(reason) => {
+            tracing::warn!(outbox, %user, attempts = email.attempts + 1, retry_in_s = wait.as_secs(), error = %reason, "welcome email not delivered");
+            if let Err(e) = store.email_failed(outbox, retry_at, &reason).await {
+                tracing::warn!(error = %e, outbox, "recording a failed email failed");
             }
+            return;
         }
+    };
+    tracing::warn!(outbox, %user, attempts = email.attempts + 1, %reason, "welcome email bounced; it will not be tried again");
+    if let Err(e) = store.email_bounced(outbox, now, &reason).await {
+        tracing::warn!(error = %e, outbox, "recording a bounced email failed");
     }
 }
 
@@ -253,18 +311,16 @@ fn escape_html(text: &str) -> String {
 }
 
 /// The welcome email with its magic link, in plain text and HTML.
-fn welcome(config: &MailConfig, email: &PendingEmail, token: &str) -> Result<Message, String> {
+fn welcome(config: &MailConfig, email: &PendingEmail, token: &str) -> Result<Message, Failure> {
     let user = &email.user.user;
     let name = format!("{} {}", user.firstname, user.lastname);
-    let address = user
-        .email
-        .as_str()
-        .parse()
-        .map_err(|_| "the recipient's address is not one SMTP takes".to_owned())?;
+    let address = user.email.as_str().parse().map_err(|_| {
+        Failure::Permanent("the recipient's address is not one SMTP takes".to_owned())
+    })?;
     let from: Mailbox = config
         .from
         .parse()
-        .map_err(|e| format!("--mail-from: {e}"))?;
+        .map_err(|e| Failure::Temporary(format!("--mail-from: {e}")))?;
     let separator = if config.link_base.contains('?') {
         '&'
     } else {
@@ -291,7 +347,7 @@ fn welcome(config: &MailConfig, email: &PendingEmail, token: &str) -> Result<Mes
         .to(Mailbox::new(Some(name), address))
         .subject("Welcome to Fitmate")
         .multipart(MultiPart::alternative_plain_html(text, html))
-        .map_err(|e| format!("building the email: {e}"))
+        .map_err(|_| Failure::Temporary("the email could not be built".to_owned()))
 }
 
 #[cfg(test)]
