@@ -17,9 +17,14 @@ pub(crate) enum ProjectsCommand {
         /// Its id: 1 to 63 characters of a-z, 0-9 and -.
         #[arg(value_parser = parse_project)]
         id: ProjectId,
-        /// A URL that must approve every update (the validateUserUpdated webhook).
-        #[arg(long, value_name = "URL", requires = "webhook_secret", value_parser = parse_webhook_url)]
+        /// A URL that must approve every update (the validateUserUpdated webhook): https, or
+        /// http to a loopback address; never a link-local or cloud metadata address.
+        #[arg(long, value_name = "URL", requires = "webhook_secret")]
         validation_webhook: Option<String>,
+        /// Accept a webhook URL at a private address (10/8, 172.16/12, 192.168/16,
+        /// 100.64/10, fc00::/7); `serve` must be given --allow-private-webhooks too.
+        #[arg(long, requires = "validation_webhook")]
+        allow_private_webhooks: bool,
         /// The secret that signs the webhook's calls and answers.
         #[arg(long, value_name = "SECRET", requires = "validation_webhook")]
         webhook_secret: Option<String>,
@@ -142,17 +147,6 @@ fn parse_project(s: &str) -> Result<ProjectId, String> {
         .map_err(|e: fitmate_store::InvalidProjectId| e.to_string())
 }
 
-fn parse_webhook_url(s: &str) -> Result<String, String> {
-    let lower = s.to_ascii_lowercase();
-    let rest = lower
-        .strip_prefix("https://")
-        .or_else(|| lower.strip_prefix("http://"));
-    match rest {
-        Some(host) if !host.is_empty() && !s.chars().any(char::is_whitespace) => Ok(s.to_owned()),
-        _ => Err(format!("{s:?} is not an http:// or https:// URL")),
-    }
-}
-
 fn parse_until(s: &str) -> Result<Timestamp, String> {
     let parsed = s.parse::<Timestamp>().or_else(|_| {
         s.parse::<jiff::civil::Date>()
@@ -219,8 +213,13 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
                 webhook_timeout_ms,
                 webhook_version,
                 no_welcome_email,
+                allow_private_webhooks,
                 database,
             } => {
+                if let Some(url) = &validation_webhook {
+                    fitmate_transport::server::check_webhook_url(url, allow_private_webhooks)
+                        .map_err(|why| anyhow::anyhow!("--validation-webhook: {why}"))?;
+                }
                 let store = database.open().await?;
                 let project = NewProject {
                     validation_webhook,

@@ -77,6 +77,11 @@ pub(crate) struct ServeArgs {
     /// How long a magic link works, in hours.
     #[arg(long, value_name = "HOURS", env = "FITMATE_MAGIC_LINK_TTL_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=720))]
     magic_link_ttl_hours: u64,
+    /// Let validation webhooks be called at private addresses (10/8, 172.16/12,
+    /// 192.168/16, 100.64/10, fc00::/7), for webhooks inside the operator's own network.
+    /// Link-local and cloud metadata addresses are refused even so.
+    #[arg(long, env = "FITMATE_ALLOW_PRIVATE_WEBHOOKS")]
+    allow_private_webhooks: bool,
     /// Do not apply database migrations at start (PostgreSQL; run `fitmate migrate` first).
     #[arg(long, env = "FITMATE_NO_MIGRATE")]
     no_migrate: bool,
@@ -153,6 +158,7 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
     config.request_timeout = Duration::from_secs(args.request_timeout);
     config.body_read_timeout = Duration::from_secs(args.body_timeout);
     config.key_cache_ttl = Duration::from_secs(args.key_cache_secs);
+    config.allow_private_webhooks = args.allow_private_webhooks;
     config.rate_limit = match (
         std::num::NonZeroU32::new(args.rate_limit),
         std::num::NonZeroU32::new(args.rate_limit_burst),

@@ -962,3 +962,141 @@ fn a_refused_email_bounces_at_once_and_the_refusal_is_kept_nowhere() {
     }
     assert!(!log.contains("refused.patient"), "{log}");
 }
+
+/// `projects create` holds webhook URLs to the rules: https, or http to loopback; never a
+/// link-local or metadata address; private addresses only when allowed.
+#[test]
+fn projects_create_refuses_webhook_urls_that_break_the_rules() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("fitmate.db").display());
+    let create = |id: &str, url: &str, extra: &[&str]| {
+        let mut args = vec![
+            "projects",
+            "create",
+            id,
+            "--validation-webhook",
+            url,
+            "--webhook-secret",
+            "whsec_x",
+        ];
+        args.extend_from_slice(extra);
+        fitmate(&db, &args)
+    };
+    for (url, why) in [
+        ("http://hooks.clinic.example/x", "use https"),
+        ("https://169.254.169.254/latest", "cloud metadata"),
+        ("https://[fe80::1]/x", "link-local"),
+        ("https://10.0.0.8/x", "--allow-private-webhooks"),
+        ("ftp://hooks.clinic.example/x", "https"),
+    ] {
+        let refused = create("refused", url, &[]);
+        assert_eq!(refused.status.code(), Some(1), "{url}: {refused:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("--validation-webhook") && stderr.contains(why),
+            "{url}: {stderr}"
+        );
+    }
+    let still_refused = create(
+        "refused",
+        "https://169.254.169.254/",
+        &["--allow-private-webhooks"],
+    );
+    assert_eq!(still_refused.status.code(), Some(1));
+    let projects = stdout(&fitmate(&db, &["projects", "list"]));
+    assert!(!projects.contains("refused"), "{projects}");
+
+    for (id, url, extra) in [
+        ("public", "https://hooks.clinic.example/x", &[][..]),
+        ("local", "http://127.0.0.1:9000/x", &[][..]),
+        (
+            "inside",
+            "https://10.0.0.8/x",
+            &["--allow-private-webhooks"][..],
+        ),
+    ] {
+        let made = create(id, url, extra);
+        assert!(made.status.success(), "{url}: {made:?}");
+    }
+}
+
+/// A webhook that streams an endless answer costs the server 64 KiB per call, not the
+/// whole stream: each call is 503 at once and resident memory stays flat.
+#[test]
+fn a_webhook_streaming_an_endless_answer_is_cut_off_at_64_kib() {
+    use std::io::Read as _;
+    let streamer = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let hook = format!("http://{}/hook", streamer.local_addr().unwrap());
+    std::thread::spawn(move || {
+        for mut socket in streamer.incoming().map_while(Result::ok) {
+            std::thread::spawn(move || {
+                let mut request = [0u8; 16 * 1024];
+                let _ = socket.read(&mut request);
+                let head = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                            Transfer-Encoding: chunked\r\n\r\n";
+                if socket.write_all(head.as_bytes()).is_err() {
+                    return;
+                }
+                let chunk = format!("100000\r\n{}\r\n", " ".repeat(0x10_0000));
+                while socket.write_all(chunk.as_bytes()).is_ok() {}
+            });
+        }
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("fitmate.db").display());
+    let served = Served::start_in(dir.path(), &db, &[], true);
+    let made = fitmate(
+        &db,
+        &[
+            "projects",
+            "create",
+            "clinic",
+            "--validation-webhook",
+            &hook,
+            "--webhook-secret",
+            "whsec_x",
+            "--webhook-timeout-ms",
+            "3000",
+            "--no-welcome-email",
+        ],
+    );
+    assert!(made.status.success(), "{made:?}");
+    let key = stdout(&fitmate(&db, &["keys", "create", "--project", "clinic"]));
+    let key = key.trim();
+    let (status, body) = call(
+        &served.addr,
+        "POST",
+        "/users/create",
+        key,
+        &crate::harness::user(1),
+    );
+    assert_eq!(status, 200, "{body}");
+    let id: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let path = format!("/clinic/users/{}", id["identifier"].as_str().unwrap());
+    let patch = json!({"update": {"bio": "Runner"}});
+    // One call first, so that what a first call sets up once is not counted.
+    assert_eq!(call(&served.addr, "PATCH", &path, key, &patch).0, 503);
+    let before = resident_kib(served.child.id());
+    for _ in 0..4 {
+        let started = std::time::Instant::now();
+        let (status, body) = call(&served.addr, "PATCH", &path, key, &patch);
+        assert_eq!(status, 503, "{body}");
+        assert!(body.contains("user/validation-unavailable"), "{body}");
+        assert!(
+            started.elapsed() < Duration::from_secs(2),
+            "cut off before the webhook's 3 s timeout"
+        );
+    }
+    let grown = resident_kib(served.child.id()).saturating_sub(before);
+    let (status, log) = served.stop();
+    assert!(status.success(), "{log}");
+    assert!(grown < 16 * 1024, "resident memory grew by {grown} KiB");
+    assert!(log.contains("answered over 64 KiB"), "{log}");
+}
+
+/// The resident memory of process `pid`, in KiB.
+fn resident_kib(pid: u32) -> u64 {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
+    let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}

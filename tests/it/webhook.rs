@@ -309,3 +309,26 @@ async fn a_2023_08_01_projects_webhook_sees_gender_and_weight() {
         );
     }
 }
+
+/// A project whose webhook URL breaks the rules (made before them, or written to the
+/// database by hand) is never called: 503 at once, nothing written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_webhook_at_a_refused_address_is_not_called() {
+    for url in [
+        "https://169.254.169.254/latest/meta-data",
+        "https://0xA9FEA9FE/hook",
+        "https://10.0.0.8/hook",
+        "http://hooks.clinic.example/plain-http",
+    ] {
+        let (server, key, id) = setup(url.to_owned()).await;
+        let started = Instant::now();
+        let answer = server.patch(&key, "clinic", &id, &patch()).await;
+        assert_eq!(answer.status, 503, "{url}: {:?}", answer.body);
+        assert_eq!(answer.body["code"], "user/validation-unavailable");
+        assert!(
+            started.elapsed() < Duration::from_millis(400),
+            "{url}: no connection is tried"
+        );
+        assert_eq!(stored_bio(&server, &id).await, None);
+    }
+}

@@ -42,7 +42,15 @@ pub(crate) async fn update_user<S: Store>(
         .ok_or(ApiError::UserNotFound)?;
         let next = current.user.with_changes(changes)?;
         if !approved {
-            match webhook::ask(app.http(), project, current.id, changes).await {
+            match webhook::ask(
+                app.http(),
+                app.allow_private_webhooks(),
+                project,
+                current.id,
+                changes,
+            )
+            .await
+            {
                 None => approved = true,
                 Some(Verdict::Valid) => {
                     tracing::debug!("the validation webhook approved the update");

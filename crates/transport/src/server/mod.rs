@@ -25,6 +25,7 @@ mod mail;
 mod projects;
 mod users;
 mod webhook;
+mod webhook_address;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -50,6 +51,7 @@ pub use error::{ApiError, BODY_LIMIT, DRAIN_LIMIT};
 pub use extract::VERSION_HEADER;
 pub use mail::{Delivery, MailConfig, check as check_mail};
 pub use webhook::signature as webhook_signature;
+pub use webhook_address::{check_webhook_url, refused_address};
 
 /// The header that carries the request id, in requests (where a well-formed one a client
 /// sends is kept) and in every response.
@@ -76,6 +78,9 @@ pub struct ServerConfig {
     pub key_cache_ttl: Duration,
     /// How many requests each API key may send; `None` sets no limit.
     pub rate_limit: Option<RateLimit>,
+    /// Whether validation webhooks may be called at private addresses (10/8, 172.16/12,
+    /// 192.168/16, 100.64/10, fc00::/7). Link-local and metadata addresses never may.
+    pub allow_private_webhooks: bool,
 }
 
 /// A per-key rate: a token bucket refilled at `per_second` and holding at most `burst`.
@@ -107,6 +112,7 @@ impl Default for ServerConfig {
             mail: None,
             key_cache_ttl: Duration::from_secs(5),
             rate_limit: Some(RateLimit::default()),
+            allow_private_webhooks: false,
         }
     }
 }
@@ -161,6 +167,13 @@ impl<S: Store> App<S> {
                 store,
                 http: reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
+                    // The address connected to must be the webhook's, checked: no proxy,
+                    // and a resolver that drops every address a webhook may not be at.
+                    .no_proxy()
+                    .dns_resolver(Arc::new(webhook_address::GuardedResolver {
+                        allow_private: config.allow_private_webhooks,
+                        lookup: webhook_address::system_lookup(),
+                    }))
                     .connect_timeout(Duration::from_secs(5))
                     .user_agent(concat!(
                         "fitmate/",
@@ -204,6 +217,11 @@ impl<S: Store> App<S> {
     /// The client that calls validation webhooks (redirects are not followed).
     pub(crate) fn http(&self) -> &reqwest::Client {
         &self.inner.http
+    }
+
+    /// Whether validation webhooks may be called at private addresses.
+    pub(crate) fn allow_private_webhooks(&self) -> bool {
+        self.inner.config.allow_private_webhooks
     }
 
     /// Tells the email dispatcher there may be new work.

@@ -13,6 +13,8 @@ use std::time::Duration;
 use fitmate_model::UserChanges;
 use fitmate_store::Project;
 use hmac::{Hmac, Mac};
+
+use super::webhook_address::{check_webhook_url, refusal_in};
 use sha2::Sha256;
 use uuid::Uuid;
 
@@ -51,12 +53,20 @@ pub fn signature(secret: &str, timestamp: &str, body: &[u8]) -> String {
 /// no webhook.
 pub(crate) async fn ask(
     http: &reqwest::Client,
+    allow_private: bool,
     project: &Project,
     user: Uuid,
     changes: &UserChanges,
 ) -> Option<Verdict> {
     let settings = &project.settings;
     let url = settings.validation_webhook.as_deref()?;
+    // Projects made before the URL rules, or written to the database by hand, are held to
+    // them here; what a host name resolves to is checked by the client's resolver.
+    if let Err(why) = check_webhook_url(url, allow_private) {
+        return Some(Verdict::Unavailable(format!(
+            "the webhook URL is refused: {why}"
+        )));
+    }
     let secret = settings.webhook_secret.as_deref().unwrap_or("");
     let timeout = Duration::from_millis(u64::from(settings.webhook_timeout_ms));
     Some(
@@ -94,33 +104,56 @@ async fn call(
         .header("X-Signature", signature(secret, &timestamp, &body))
         .body(body)
         .send();
-    // The timeout covers reading the answer too.
+    // The timeout covers reading the answer too, which is read to ANSWER_LIMIT and no
+    // further: a webhook streaming an endless answer costs 64 KiB of memory, not more.
+    enum Failed {
+        Http(reqwest::Error),
+        TooLarge,
+    }
     let answered = tokio::time::timeout(timeout, async {
-        let response = sent.await?;
+        let mut response = sent.await.map_err(Failed::Http)?;
         let status = response.status();
         let signed = response
             .headers()
             .get("X-Response-Signature")
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned);
-        let bytes = response.bytes().await?;
-        Ok::<_, reqwest::Error>((status, signed, bytes))
+        if response
+            .content_length()
+            .is_some_and(|n| n > ANSWER_LIMIT as u64)
+        {
+            return Err(Failed::TooLarge);
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = response.chunk().await.map_err(Failed::Http)? {
+            if bytes.len() + chunk.len() > ANSWER_LIMIT {
+                return Err(Failed::TooLarge);
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok((status, signed, bytes))
     })
     .await;
     let (status, signed, bytes) = match answered {
         Err(_) => return Err(unavailable(format!("no answer within {timeout:?}"))),
-        Ok(Err(e)) if e.is_timeout() => {
-            return Err(unavailable(format!("no answer within {timeout:?}")));
+        Ok(Err(Failed::TooLarge)) => {
+            return Err(unavailable("answered over 64 KiB".to_owned()));
         }
-        Ok(Err(e)) if e.is_connect() => return Err(unavailable("unreachable".to_owned())),
-        Ok(Err(e)) => return Err(unavailable(format!("the call failed: {e}"))),
+        Ok(Err(Failed::Http(e))) => {
+            return Err(unavailable(if let Some(refused) = refusal_in(&e) {
+                refused
+            } else if e.is_timeout() {
+                format!("no answer within {timeout:?}")
+            } else if e.is_connect() {
+                "unreachable".to_owned()
+            } else {
+                "the call failed before a whole answer came".to_owned()
+            }));
+        }
         Ok(Ok(answer)) => answer,
     };
     if !status.is_success() {
         return Err(unavailable(format!("answered {status}")));
-    }
-    if bytes.len() > ANSWER_LIMIT {
-        return Err(unavailable("answered over 64 KiB".to_owned()));
     }
     let Some(signed) = signed else {
         return Err(unavailable("the answer is not signed".to_owned()));
