@@ -178,9 +178,14 @@ impl TestServer {
 
     /// The stored user of project `sandbox` with identifier `id`.
     pub(crate) async fn stored(&self, id: &str) -> fitmate_store::StoredUser {
+        self.stored_in("sandbox", id).await
+    }
+
+    /// The stored user of `project` with identifier `id`.
+    pub(crate) async fn stored_in(&self, project: &str, id: &str) -> fitmate_store::StoredUser {
         self.store
             .user_by_id(
-                &"sandbox".parse().unwrap(),
+                &project.parse().unwrap(),
                 uuid::Uuid::parse_str(id).unwrap(),
             )
             .await

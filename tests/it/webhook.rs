@@ -332,3 +332,144 @@ async fn a_webhook_at_a_refused_address_is_not_called() {
         assert_eq!(stored_bio(&server, &id).await, None);
     }
 }
+
+/// A receiver that changes the user itself, through the store, before approving each of
+/// its first `meddles` calls, as a racing update would; it keeps every call's body.
+async fn meddling_receiver(
+    store: fitmate_store::AnyStore,
+    meddles: usize,
+) -> (String, std::sync::Arc<std::sync::Mutex<Vec<Value>>>) {
+    use fitmate_store::Store;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}/hook", listener.local_addr().unwrap());
+    let calls = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = calls.clone();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let mut request = Vec::new();
+            let mut buffer = [0u8; 8192];
+            let (head_end, length) = loop {
+                let n = socket.read(&mut buffer).await.unwrap();
+                request.extend_from_slice(&buffer[..n]);
+                let text = String::from_utf8_lossy(&request).to_ascii_lowercase();
+                if let Some(end) = text.find("\r\n\r\n") {
+                    let length = text
+                        .lines()
+                        .find_map(|l| l.strip_prefix("content-length:"))
+                        .map_or(0, |v| v.trim().parse::<usize>().unwrap());
+                    break (end + 4, length);
+                }
+            };
+            while request.len() < head_end + length {
+                let n = socket.read(&mut buffer).await.unwrap();
+                request.extend_from_slice(&buffer[..n]);
+            }
+            let head = String::from_utf8_lossy(&request[..head_end]).to_ascii_lowercase();
+            let timestamp = head
+                .lines()
+                .find_map(|l| l.strip_prefix("x-timestamp:"))
+                .unwrap()
+                .trim()
+                .to_owned();
+            let call: Value = serde_json::from_slice(&request[head_end..]).unwrap();
+            let count = {
+                let mut calls = seen.lock().unwrap();
+                calls.push(call.clone());
+                calls.len()
+            };
+            if count <= meddles {
+                let project = "clinic".parse().unwrap();
+                let id = call["userId"].as_str().unwrap().parse().unwrap();
+                let current = store.user_by_id(&project, id).await.unwrap().unwrap();
+                let mut next = current.user.clone();
+                next.firstname = format!("Meddler{count}").parse().unwrap();
+                store.update_user(&project, &current, &next).await.unwrap();
+            }
+            let body = br#"{"valid": true}"#;
+            let answer = format!(
+                "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\
+                 X-Response-Signature: {}\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                webhook_signature(SECRET, &timestamp, body),
+                body.len()
+            );
+            socket.write_all(answer.as_bytes()).await.unwrap();
+            socket.write_all(body).await.unwrap();
+        }
+    });
+    (url, calls)
+}
+
+/// The user changed between the webhook's approval and the write: the webhook is asked
+/// again about the newer revision, and what is written is what it approved last.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_overtaken_after_approval_is_asked_about_again() {
+    let (server, _, id) = setup("http://127.0.0.1:9/unused".to_owned()).await;
+    let (url, calls) = meddling_receiver(server.store.clone(), 1).await;
+    let key = point_webhook(&server, &url).await;
+
+    let answer = server.patch(&key, "clinic", &id, &patch()).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    let calls = calls.lock().unwrap().clone();
+    assert_eq!(calls.len(), 2, "asked once per revision: {calls:?}");
+    let first = calls[0]["revision"].as_i64().unwrap();
+    assert_eq!(calls[1]["revision"].as_i64().unwrap(), first + 1);
+    assert_eq!(stored_bio(&server, &id).await.as_deref(), Some("Runner"));
+    let stored = server.stored_in("clinic", &id).await;
+    assert_eq!(stored.user.firstname.as_str(), "Meddler1");
+    assert_eq!(stored.revision, first + 2);
+}
+
+/// A user that changes after every approval: three asks, then 409 `user/conflict` on the
+/// project API (and 409 on /users/update), with nothing of the update written.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_update_overtaken_three_times_is_a_conflict_with_nothing_written() {
+    let (server, _, id) = setup("http://127.0.0.1:9/unused".to_owned()).await;
+    let (url, calls) = meddling_receiver(server.store.clone(), usize::MAX).await;
+    let key = point_webhook(&server, &url).await;
+
+    let answer = server.patch(&key, "clinic", &id, &patch()).await;
+    assert_eq!(answer.status, 409, "{:?}", answer.body);
+    assert_eq!(answer.body["code"], "user/conflict");
+    assert_eq!(calls.lock().unwrap().len(), 3);
+    assert_eq!(stored_bio(&server, &id).await, None);
+
+    let update = server
+        .send(
+            reqwest::Method::POST,
+            "/users/update",
+            Some(&key),
+            None,
+            &json!({"email": "patient1@clinic.example", "glp1drugs": false}),
+        )
+        .await;
+    assert_eq!(update.status, 409, "{:?}", update.body);
+    assert!(
+        update.body["message"]
+            .as_str()
+            .unwrap()
+            .contains("nothing was changed"),
+        "{:?}",
+        update.body
+    );
+    assert_eq!(
+        server.stored_in("clinic", &id).await.user.glp1drugs,
+        Some(true)
+    );
+}
+
+/// Points project `clinic`'s webhook at `url`; answers a new key, which the server has not
+/// cached with the project's old settings.
+async fn point_webhook(server: &TestServer, url: &str) -> String {
+    use fitmate_store::Store;
+    let mut settings = server
+        .store
+        .project(&"clinic".parse().unwrap())
+        .await
+        .unwrap()
+        .unwrap()
+        .settings;
+    settings.validation_webhook = Some(url.to_owned());
+    server.store.set_project_settings(&settings).await.unwrap();
+    server.key_for("clinic", ApiVersion::V2023_10_04).await
+}

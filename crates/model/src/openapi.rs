@@ -225,7 +225,10 @@ fn document(scope: Scope) -> Value {
         scope.body(Definition::UpdateUserResponse, &mut g),
         &[
             ("404", "User not found."),
-            ("409", "Phone number already exists."),
+            (
+                "409",
+                "Phone number already exists; or the user kept changing while the validation webhook was asked about the update (three times), and nothing was changed: send it again.",
+            ),
             (
                 "503",
                 "The project's validation webhook could not be asked (nothing was changed), or the server could not answer in time or reach its database.",
@@ -252,7 +255,7 @@ fn document(scope: Scope) -> Value {
         ("403", "`user/not-authorized`: the key belongs to another project."),
         ("404", "`user/not-found`: no such user in this project."),
         ("405", "`user/method-not-allowed`: this path takes PATCH only."),
-        ("409", "`user/username-taken`."),
+        ("409", "`user/username-taken`, or `user/conflict`: the user kept changing while the validation webhook was asked about the update (three times); nothing was changed, send it again."),
         ("415", "`user/unsupported-media-type`: the body is not application/json."),
         ("500", "`user/server-error`: `details` holds a request id, never internal error text."),
         ("503", "`user/validation-unavailable`: the validation webhook was unreachable, timed out or answered unsigned; nothing was changed. Or `user/server-error`: the server could not answer in time or reach its database (`details` holds the request id). Retry it."),

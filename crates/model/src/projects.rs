@@ -268,6 +268,10 @@ pub enum ErrorCode {
     /// 409: another user of the project has the username.
     #[serde(rename = "user/username-taken")]
     UsernameTaken,
+    /// 409: the user kept changing while the validation webhook was asked about the update;
+    /// nothing was changed. Send the update again.
+    #[serde(rename = "user/conflict")]
+    Conflict,
     /// 400: the `Fitmate-Version` header names no supported version.
     #[serde(rename = "user/unsupported-version")]
     UnsupportedVersion,
@@ -309,6 +313,7 @@ impl ErrorCode {
             ErrorCode::NotAuthorized => "user/not-authorized",
             ErrorCode::NotFound => "user/not-found",
             ErrorCode::UsernameTaken => "user/username-taken",
+            ErrorCode::Conflict => "user/conflict",
             ErrorCode::UnsupportedVersion => "user/unsupported-version",
             ErrorCode::MethodNotAllowed => "user/method-not-allowed",
             ErrorCode::RequestTimeout => "user/request-timeout",

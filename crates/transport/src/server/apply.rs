@@ -19,13 +19,20 @@ pub(crate) enum Target<'a> {
 
 /// How often an update is tried again when another one wrote the user first.
 const ATTEMPTS: usize = 8;
+/// How often the validation webhook is asked about one update: once, and again each time
+/// the user changed between its approval and the write.
+const WEBHOOK_ASKS: usize = 3;
 
 /// Applies `changes` to the user of the caller's project named by `target`: only the fields
 /// given change, metadata replaces the stored object whole, and the rules across fields are
-/// checked on the result. A project with a validation webhook has it approve the changes
-/// before anything is written. Two racing updates both apply, one after the other, each on
-/// the other's result: the store refuses a write based on a stale read, and the read is
-/// redone.
+/// checked on the result. Two racing updates both apply, one after the other, each on the
+/// other's result: the store refuses a write based on a stale read, and the read is redone.
+///
+/// A project with a validation webhook has it approve the changes, on the revision of the
+/// user they apply to, before anything is written; the write is guarded by that revision.
+/// If the user moved on in between, the webhook is asked again about the newer revision:
+/// what is written is always what was approved. After [`WEBHOOK_ASKS`] approvals overtaken
+/// so, the update gives up with 409 and nothing written.
 pub(crate) async fn update_user<S: Store>(
     app: &App<S>,
     project: &Project,
@@ -33,7 +40,8 @@ pub(crate) async fn update_user<S: Store>(
     changes: &UserChanges,
 ) -> Result<StoredUser, ApiError> {
     let store = app.store();
-    let mut approved = false;
+    let mut approved_revision = None;
+    let mut asked = 0;
     for _ in 0..ATTEMPTS {
         let current = match target {
             Target::Email(email) => store.user_by_email(project.id(), email).await?,
@@ -41,30 +49,19 @@ pub(crate) async fn update_user<S: Store>(
         }
         .ok_or(ApiError::UserNotFound)?;
         let next = current.user.with_changes(changes)?;
-        if !approved {
-            match webhook::ask(
-                app.http(),
-                app.allow_private_webhooks(),
-                project,
-                current.id,
-                changes,
-            )
-            .await
-            {
-                None => approved = true,
-                Some(Verdict::Valid) => {
-                    tracing::debug!("the validation webhook approved the update");
-                    approved = true;
-                }
-                Some(Verdict::Rejected(message)) => {
-                    tracing::info!("the validation webhook rejected the update");
-                    return Err(ApiError::WebhookRejected(message));
-                }
-                Some(Verdict::Unavailable(why)) => {
-                    tracing::warn!(reason = %why, "the validation webhook could not be asked; nothing written");
-                    return Err(ApiError::WebhookUnavailable);
-                }
+        if project.settings.validation_webhook.is_some()
+            && approved_revision != Some(current.revision)
+        {
+            if asked == WEBHOOK_ASKS {
+                tracing::info!(
+                    asked,
+                    "the user changed after each approval of the validation webhook; nothing written"
+                );
+                return Err(ApiError::ChangedWhileApproving);
             }
+            asked += 1;
+            approve(app, project, &current, changes).await?;
+            approved_revision = Some(current.revision);
         }
         match store.update_user(project.id(), &current, &next).await {
             Err(StoreError::Stale) => continue,
@@ -74,4 +71,37 @@ pub(crate) async fn update_user<S: Store>(
     Err(ApiError::internal(&format_args!(
         "update lost {ATTEMPTS} races in a row"
     )))
+}
+
+/// Asks the project's validation webhook about `changes` to `current`: `Ok` when it
+/// approved them (or the project has none).
+async fn approve<S: Store>(
+    app: &App<S>,
+    project: &Project,
+    current: &StoredUser,
+    changes: &UserChanges,
+) -> Result<(), ApiError> {
+    match webhook::ask(
+        app.http(),
+        app.allow_private_webhooks(),
+        project,
+        current,
+        changes,
+    )
+    .await
+    {
+        None => Ok(()),
+        Some(Verdict::Valid) => {
+            tracing::debug!("the validation webhook approved the update");
+            Ok(())
+        }
+        Some(Verdict::Rejected(message)) => {
+            tracing::info!("the validation webhook rejected the update");
+            Err(ApiError::WebhookRejected(message))
+        }
+        Some(Verdict::Unavailable(why)) => {
+            tracing::warn!(reason = %why, "the validation webhook could not be asked; nothing written");
+            Err(ApiError::WebhookUnavailable)
+        }
+    }
 }

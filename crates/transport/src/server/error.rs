@@ -39,6 +39,9 @@ pub enum ApiError {
     WebhookRejected(String),
     /// 503: the project's validation webhook could not be asked; nothing was written.
     WebhookUnavailable,
+    /// 409: the user kept changing while the validation webhook was asked about the
+    /// update; nothing was written.
+    ChangedWhileApproving,
     /// 410: the magic link was used already, has expired, or never existed.
     LinkGone,
     /// 408: the body did not arrive within this long; the connection is closed.
@@ -106,7 +109,7 @@ impl ApiError {
             ApiError::LinkGone => StatusCode::GONE,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::UserNotFound | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
-            ApiError::Taken(_) => StatusCode::CONFLICT,
+            ApiError::Taken(_) | ApiError::ChangedWhileApproving => StatusCode::CONFLICT,
             ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -153,6 +156,7 @@ impl ApiError {
     const WEBHOOK_UNAVAILABLE: &'static str =
         "The project's validation webhook could not be asked; nothing was changed";
     const LINK_GONE: &'static str = "This magic link was already used or has expired";
+    const CHANGED_WHILE_APPROVING: &'static str = "The user kept changing while the project's validation webhook was asked about this update; nothing was changed. Send the update again";
 
     /// The JSON body in `format`.
     pub(crate) fn body(self, format: ErrorFormat, request_id: &str) -> Vec<u8> {
@@ -175,6 +179,7 @@ impl ApiError {
                 ErrorBody::from_report(Fault::new("", Code::ValidationFailed, message).into())
             }
             ApiError::WebhookUnavailable => ErrorBody::message(Self::WEBHOOK_UNAVAILABLE),
+            ApiError::ChangedWhileApproving => ErrorBody::message(Self::CHANGED_WHILE_APPROVING),
             ApiError::LinkGone => ErrorBody::message(Self::LINK_GONE),
             ApiError::Taken(Conflict::Email) => ErrorBody::email_exists(),
             ApiError::Taken(Conflict::Phone) => ErrorBody::phone_exists(),
@@ -221,6 +226,9 @@ impl ApiError {
             ApiError::WebhookRejected(message) => Body::new(ErrorCode::ValidationFailed, message),
             ApiError::WebhookUnavailable => {
                 Body::new(ErrorCode::ValidationUnavailable, Self::WEBHOOK_UNAVAILABLE)
+            }
+            ApiError::ChangedWhileApproving => {
+                Body::new(ErrorCode::Conflict, Self::CHANGED_WHILE_APPROVING)
             }
             ApiError::LinkGone => Body::new(ErrorCode::NotFound, Self::LINK_GONE),
             ApiError::Taken(_) => Body::new(ErrorCode::UsernameTaken, "Username already taken"),

@@ -1,8 +1,9 @@
 //! The validateUserUpdated webhook: a project's own server approves every update first.
 //!
 //! The call is `POST <url>` with `{"event":"validateUserUpdated","apiVersion","projectId",
-//! "userId","data"}` (`data`: the changes, named as the project's webhook version names
-//! them), `X-Timestamp` (unix milliseconds) and `X-Signature`, the hex HMAC-SHA256 of
+//! "userId","revision","data"}` (`data`: the changes, named as the project's webhook
+//! version names them; `revision`: the user's revision they apply to, which is the one
+//! written if approved), `X-Timestamp` (unix milliseconds) and `X-Signature`, the hex HMAC-SHA256 of
 //! `"<timestamp>.<body>"` under the project's secret. Only a 2xx JSON answer whose
 //! `X-Response-Signature` is the HMAC of `"<timestamp>.<answer body>"` (same timestamp)
 //! counts; `{"valid": true}` lets the update through, `{"valid": false, "message"}`
@@ -11,12 +12,11 @@
 use std::time::Duration;
 
 use fitmate_model::UserChanges;
-use fitmate_store::Project;
+use fitmate_store::{Project, StoredUser};
 use hmac::{Hmac, Mac};
 
 use super::webhook_address::{check_webhook_url, refusal_in};
 use sha2::Sha256;
-use uuid::Uuid;
 
 /// The longest answer read from a webhook.
 const ANSWER_LIMIT: usize = 64 * 1024;
@@ -55,7 +55,7 @@ pub(crate) async fn ask(
     http: &reqwest::Client,
     allow_private: bool,
     project: &Project,
-    user: Uuid,
+    user: &StoredUser,
     changes: &UserChanges,
 ) -> Option<Verdict> {
     let settings = &project.settings;
@@ -82,7 +82,7 @@ async fn call(
     secret: &str,
     timeout: Duration,
     project: &Project,
-    user: Uuid,
+    user: &StoredUser,
     changes: &UserChanges,
 ) -> Result<Verdict, Verdict> {
     let unavailable = |why: String| Verdict::Unavailable(why);
@@ -91,7 +91,8 @@ async fn call(
         "event": "validateUserUpdated",
         "apiVersion": version,
         "projectId": project.id().as_str(),
-        "userId": user,
+        "userId": user.id,
+        "revision": user.revision,
         "data": version.render_changes(changes),
     }))
     .map_err(|e| unavailable(format!("encoding the call: {e}")))?;
