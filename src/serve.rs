@@ -44,6 +44,20 @@ pub(crate) struct ServeArgs {
     /// Requests a key may send at once after a quiet spell (the bucket's size).
     #[arg(long, value_name = "N", env = "FITMATE_RATE_LIMIT_BURST", default_value_t = 400, value_parser = clap::value_parser!(u32).range(1..=1_000_000))]
     rate_limit_burst: u32,
+    /// Requests per second each client address may send without a valid key (magic-link
+    /// redeems and unknown keys), in bursts of five times that; past it, 429 with
+    /// Retry-After. 0 sets no limit.
+    #[arg(long, value_name = "N", env = "FITMATE_UNAUTHENTICATED_RATE_LIMIT", default_value_t = 10, value_parser = clap::value_parser!(u32).range(0..=100_000))]
+    unauthenticated_rate_limit: u32,
+    /// The header a proxy in front of the server sets to the client's address, e.g.
+    /// X-Forwarded-For; its rightmost address is taken. Only behind a proxy that sets it:
+    /// otherwise clients choose their own address.
+    #[arg(long, value_name = "HEADER", env = "FITMATE_CLIENT_ADDRESS_HEADER")]
+    client_address_header: Option<http::HeaderName>,
+    /// The most connections open at once; more wait to be accepted until one closes.
+    /// Keep it under the process's open-file limit (ulimit -n).
+    #[arg(long, value_name = "N", env = "FITMATE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_connections: u64,
     /// Deliver welcome emails over SMTP: smtp://host:port (plain; add ?tls=required for
     /// STARTTLS) or smtps://host:port, with user:password@ if needed. Without it, emails
     /// are written as .eml files into --mail-dir.
@@ -159,6 +173,13 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
     config.body_read_timeout = Duration::from_secs(args.body_timeout);
     config.key_cache_ttl = Duration::from_secs(args.key_cache_secs);
     config.allow_private_webhooks = args.allow_private_webhooks;
+    config.unauthenticated_rate_limit = std::num::NonZeroU32::new(args.unauthenticated_rate_limit)
+        .map(|per_second| RateLimit {
+            per_second,
+            burst: per_second.saturating_mul(std::num::NonZeroU32::new(5).unwrap_or(per_second)),
+        });
+    config.client_address_header = args.client_address_header.clone();
+    config.max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
     config.rate_limit = match (
         std::num::NonZeroU32::new(args.rate_limit),
         std::num::NonZeroU32::new(args.rate_limit_burst),

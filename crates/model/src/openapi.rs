@@ -61,7 +61,7 @@ fn answer(schema: Value, description: &str) -> Value {
 fn rate_limited(schema: Value, description: &str) -> Value {
     let mut body = answer(schema, description);
     body["headers"]["Retry-After"] = json!({
-        "description": "Seconds to wait before the key's next request is accepted.",
+        "description": "Seconds to wait before the next request is accepted.",
         "required": true,
         "schema": {"type": "integer", "minimum": 1},
     });
@@ -75,7 +75,7 @@ fn too_large() -> String {
 
 const BODY_TIMEOUT: &str = "The body did not arrive within the server's body timeout (10 s by default); nothing was changed and the connection is closed. Send the request again.";
 
-const RATE_LIMITED: &str = "The API key sent more requests than its rate allows (per key, per server replica); wait the seconds of `Retry-After`.";
+const RATE_LIMITED: &str = "The API key sent more requests than its rate allows (per key, per server replica), or the client's address sent more requests with unknown keys than it may; wait the seconds of `Retry-After`.";
 
 /// The responses every Fitmate endpoint may give besides its own.
 fn fitmate_errors(extra: &[(&str, &str)]) -> Map<String, Value> {
@@ -337,6 +337,7 @@ fn document(scope: Scope) -> Value {
                 "410": json_body(error.clone(), "The token was already used, or has expired."),
                 "413": json_body(error.clone(), &too_large()),
                 "415": json_body(error.clone(), "The body is not sent as application/json."),
+                "429": rate_limited(error.clone(), "The client's address redeemed more links than it may (per address, per server replica); wait the seconds of `Retry-After`."),
                 "500": json_body(error.clone(), "An unexpected error on the server's side; `requestId` identifies it."),
                 "503": json_body(error.clone(), "The server could not answer in time, or its database is unavailable for a moment. Retry it."),
             },

@@ -7,6 +7,7 @@ use fitmate_model::rules::{Code, Fault, TOKEN_CHARS};
 use fitmate_store::{Store, magic_token_hash};
 
 use super::App;
+use super::client_limit::Client;
 use super::error::ApiError;
 use super::extract::JsonBody;
 
@@ -21,8 +22,13 @@ struct Redeem {
 /// which tokens exist); 400 for a body that is not `{"token": "<the token>"}`.
 pub(crate) async fn redeem<S: Store>(
     State(app): State<App<S>>,
+    Client(client): Client,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
+    // Every redeem costs a database write for a caller nobody has identified yet.
+    if let Some((limiter, client)) = app.clients().zip(client) {
+        limiter.take(client).map_err(ApiError::RateLimited)?;
+    }
     let redeem: Redeem = serde_json::from_slice(&body).map_err(|e| {
         ApiError::Invalid(Fault::new("", Code::InvalidJson, fitmate_model::malformed(&e)).into())
     })?;

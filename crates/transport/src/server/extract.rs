@@ -53,12 +53,31 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
 
     async fn from_request_parts(parts: &mut Parts, app: &App<S>) -> Result<Self, ApiError> {
         let key = bearer(&parts.headers).ok_or(ApiError::Unauthenticated)?;
-        let (info, settings) = app
-            .inner
-            .keys
-            .authenticate(app.store(), key)
-            .await?
-            .ok_or(ApiError::Unauthenticated)?;
+        let client = parts
+            .extensions
+            .get::<super::client_limit::ClientAddr>()
+            .map(|c| c.0);
+        let limiter = app.clients().zip(client);
+        // A client past its rate of unknown keys is refused without a database read; a
+        // key it already used successfully is still served from the cache below.
+        let cached = app.inner.keys.cached(key);
+        if cached.is_none()
+            && let Some((limiter, client)) = limiter
+        {
+            limiter
+                .still_blocked(client)
+                .map_err(ApiError::RateLimited)?;
+        }
+        let found = match cached {
+            Some(accepted) => Some(accepted),
+            None => app.inner.keys.authenticate(app.store(), key).await?,
+        };
+        let Some((info, settings)) = found else {
+            if let Some((limiter, client)) = limiter {
+                limiter.take(client).map_err(ApiError::RateLimited)?;
+            }
+            return Err(ApiError::Unauthenticated);
+        };
         app.take_request(&info.prefix)
             .map_err(ApiError::RateLimited)?;
         let version = requested_version(&parts.headers)?.unwrap_or(info.version);

@@ -31,6 +31,18 @@ impl KeyCache {
         }
     }
 
+    /// The live key `presented` is and its project, if it was accepted less than `ttl` ago;
+    /// `None` when the store must be asked.
+    pub(crate) fn cached(&self, presented: &str) -> Option<Accepted> {
+        if self.ttl.is_zero() {
+            return None;
+        }
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        let entries = self.entries.lock().ok()?;
+        let (info, at) = entries.get(&digest)?;
+        (at.elapsed() < self.ttl).then(|| info.clone())
+    }
+
     /// The live key `presented` is and its project, from memory if it was accepted less
     /// than `ttl` ago.
     pub(crate) async fn authenticate<S: Store>(

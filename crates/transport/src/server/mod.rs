@@ -17,6 +17,7 @@
 
 mod apply;
 mod auth;
+mod client_limit;
 mod error;
 mod extract;
 mod finish;
@@ -78,6 +79,16 @@ pub struct ServerConfig {
     pub key_cache_ttl: Duration,
     /// How many requests each API key may send; `None` sets no limit.
     pub rate_limit: Option<RateLimit>,
+    /// How much work each client address may cause without a valid key (magic-link
+    /// redeems, unknown keys); `None` sets no limit.
+    pub unauthenticated_rate_limit: Option<RateLimit>,
+    /// The most connections open at once; past it, new connections wait in the listen
+    /// queue until one closes.
+    pub max_connections: usize,
+    /// A header that a trusted proxy in front of the server sets to the client's address
+    /// (`X-Forwarded-For`); its rightmost address is the client's. `None` takes the
+    /// connection's peer. Set it only behind a proxy that sets the header itself.
+    pub client_address_header: Option<http::HeaderName>,
     /// Whether validation webhooks may be called at private addresses (10/8, 172.16/12,
     /// 192.168/16, 100.64/10, fc00::/7). Link-local and metadata addresses never may.
     pub allow_private_webhooks: bool,
@@ -91,6 +102,14 @@ pub struct RateLimit {
     pub per_second: std::num::NonZeroU32,
     /// Requests a key may send at once after a quiet spell.
     pub burst: std::num::NonZeroU32,
+}
+
+impl RateLimit {
+    /// The default for unauthenticated work per client address: 10 a second, bursts of 50.
+    pub const UNAUTHENTICATED: RateLimit = RateLimit {
+        per_second: std::num::NonZeroU32::new(10).unwrap(),
+        burst: std::num::NonZeroU32::new(50).unwrap(),
+    };
 }
 
 impl Default for RateLimit {
@@ -112,6 +131,9 @@ impl Default for ServerConfig {
             mail: None,
             key_cache_ttl: Duration::from_secs(5),
             rate_limit: Some(RateLimit::default()),
+            unauthenticated_rate_limit: Some(RateLimit::UNAUTHENTICATED),
+            max_connections: 4096,
+            client_address_header: None,
             allow_private_webhooks: false,
         }
     }
@@ -137,6 +159,8 @@ struct Inner<S> {
     keys: keys::KeyCache,
     /// The per-key token buckets, when a rate limit is set.
     limiter: Option<KeyLimiter>,
+    /// The per-address token buckets for unauthenticated work, when that limit is set.
+    clients: Option<client_limit::ClientLimiter>,
     openapi: axum::body::Bytes,
     /// The OpenAPI document of each version, in `ApiVersion::NEWEST_FIRST` order.
     openapi_versions: Vec<(fitmate_model::ApiVersion, axum::body::Bytes)>,
@@ -189,6 +213,9 @@ impl<S: Store> App<S> {
                         governor::Quota::per_second(rate.per_second).allow_burst(rate.burst),
                     )
                 }),
+                clients: config
+                    .unauthenticated_rate_limit
+                    .map(client_limit::ClientLimiter::new),
                 config,
                 openapi: openapi.into(),
                 openapi_versions,
@@ -212,6 +239,11 @@ impl<S: Store> App<S> {
                 use governor::clock::Clock;
                 not_until.wait_time_from(governor::clock::DefaultClock::default().now())
             })
+    }
+
+    /// The unauthenticated-work limiter, when one is set.
+    pub(crate) fn clients(&self) -> Option<&client_limit::ClientLimiter> {
+        self.inner.clients.as_ref()
     }
 
     /// The client that calls validation webhooks (redirects are not followed).
@@ -292,7 +324,7 @@ pub async fn serve<S: Store>(
             mail_stopped,
         ))
     });
-    let service = hyper_util::service::TowerToHyperService::new(router(app));
+    let router = router(app);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
     http.timer(hyper_util::rt::TokioTimer::new())
@@ -300,11 +332,22 @@ pub async fn serve<S: Store>(
         .max_buf_size(HEADER_LIMIT)
         .max_headers(MAX_HEADERS)
         .keep_alive(true);
+    // A connection holds a permit until it closes; at the cap, the loop stops accepting and
+    // new connections wait in the kernel's listen queue.
+    let open = Arc::new(tokio::sync::Semaphore::new(config.max_connections.max(1)));
+    let address_header = config.client_address_header.clone();
     let mut shutdown = std::pin::pin!(shutdown);
     loop {
-        let tcp = tokio::select! {
+        let permit = tokio::select! {
+            permit = Arc::clone(&open).acquire_owned() => match permit {
+                Ok(permit) => permit,
+                Err(_) => break,
+            },
+            () = &mut shutdown => break,
+        };
+        let (tcp, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok((tcp, _)) => tcp,
+                Ok(accepted) => accepted,
                 Err(error) => {
                     // Out of file descriptors and the like: wait rather than spin.
                     tracing::warn!(%error, "accepting a connection failed");
@@ -315,12 +358,25 @@ pub async fn serve<S: Store>(
             () = &mut shutdown => break,
         };
         let _ = tcp.set_nodelay(true);
-        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service.clone());
+        let header = address_header.clone();
+        let service = tower::ServiceBuilder::new()
+            .map_request(move |mut request: http::Request<hyper::body::Incoming>| {
+                let client =
+                    client_limit::client_address(peer.ip(), header.as_ref(), request.headers());
+                request
+                    .extensions_mut()
+                    .insert(client_limit::ClientAddr(client));
+                request
+            })
+            .service(router.clone());
+        let service = hyper_util::service::TowerToHyperService::new(service);
+        let connection = http.serve_connection(hyper_util::rt::TokioIo::new(tcp), service);
         let connection = graceful.watch(connection);
         tokio::spawn(async move {
             if let Err(error) = connection.await {
                 tracing::debug!(%error, "connection ended with an error");
             }
+            drop(permit);
         });
     }
     drop(listener);
