@@ -342,7 +342,7 @@ pub(crate) fn users(command: UsersCommand) -> ExitCode {
                 if reason.is_empty() || reason.chars().count() > 1000 {
                     anyhow::bail!("--reason must be 1 to 1000 characters");
                 }
-                let store = database.open().await?;
+                let store = database.open_needing_key().await?;
                 let suspension = store
                     .suspend(&project, user, reason, Timestamp::now(), until)
                     .await
@@ -357,7 +357,7 @@ pub(crate) fn users(command: UsersCommand) -> ExitCode {
                 user,
                 database,
             } => {
-                let store = database.open().await?;
+                let store = database.open_needing_key().await?;
                 let lifted = store
                     .unsuspend(&project, user, Timestamp::now())
                     .await

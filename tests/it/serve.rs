@@ -827,6 +827,20 @@ fn postgres_is_migrated_then_served_by_two_replicas() {
         .trim()
         .to_owned();
     assert!(key.starts_with("fm_"), "{key}");
+    // The commands that read users need the replicas' key on PostgreSQL: none is made up.
+    let keyless = fitmate(
+        &db,
+        &[
+            "users",
+            "unsuspend",
+            "--project",
+            "acme",
+            "--user",
+            &uuid::Uuid::nil().to_string(),
+        ],
+    );
+    assert_eq!(keyless.status.code(), Some(1), "{keyless:?}");
+    assert!(String::from_utf8_lossy(&keyless.stderr).contains("FITMATE_SECRET_KEY"));
 
     for served in [&first, &second] {
         let (status, body) = call(&served.addr, "GET", "/readyz", "", &json!(null));
@@ -1099,4 +1113,96 @@ fn resident_kib(pid: u32) -> u64 {
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap();
     let line = status.lines().find(|l| l.starts_with("VmRSS:")).unwrap();
     line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// An operator command run without the key that sealed the users' secureMetadata stops and
+/// names the key it needs; it makes no new key beside the database and changes nothing.
+#[test]
+fn operator_commands_refuse_to_run_without_the_key_that_sealed_the_data() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("fitmate.db").display());
+    let served = Served::start_in(dir.path(), &db, &[], true);
+    let patient = crate::harness::user(3);
+    let (status, body) = call(&served.addr, "POST", "/users/create", &served.key, &patient);
+    assert_eq!(status, 200, "{body}");
+    let id: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = id["identifier"].as_str().unwrap().to_owned();
+    let sealed = json!({"update": {"secureMetadata": {"mrn": "MRN-4711"}}});
+    let path = format!("/sandbox/users/{id}");
+    let (status, body) = call(&served.addr, "PATCH", &path, &served.key, &sealed);
+    assert_eq!(status, 200, "{body}");
+    let (status, log) = served.stop();
+    assert!(status.success(), "{log}");
+    let expected = secrets_beside(&db).current_id().to_owned();
+
+    let key_file = dir.path().join("secret.key");
+    let kept = dir.path().join("kept.key");
+    std::fs::rename(&key_file, &kept).unwrap();
+    let suspend = [
+        "users",
+        "suspend",
+        "--project",
+        "sandbox",
+        "--user",
+        &id,
+        "--reason",
+        "test",
+    ];
+    for args in [&suspend[..], &["projects", "list"][..]] {
+        let refused = fitmate(&db, args);
+        assert_eq!(refused.status.code(), Some(1), "{args:?}: {refused:?}");
+        let stderr = String::from_utf8_lossy(&refused.stderr);
+        assert!(
+            stderr.contains("secret.key is missing") && stderr.contains(&expected),
+            "{stderr}"
+        );
+        assert!(
+            !key_file.exists(),
+            "{args:?} made a new key beside the database"
+        );
+    }
+
+    let serve = Command::new(env!("CARGO_BIN_EXE_fitmate"))
+        .args(["serve", "--addr", "127.0.0.1:0"])
+        .current_dir(dir.path())
+        .env("FITMATE_DATABASE_URL", &db)
+        .output()
+        .unwrap();
+    assert_eq!(
+        serve.status.code(),
+        Some(1),
+        "serve starts without the key: {serve:?}"
+    );
+    assert!(String::from_utf8_lossy(&serve.stderr).contains(&expected));
+    assert!(
+        !key_file.exists(),
+        "serve made a new key beside the database"
+    );
+
+    let wrong = Command::new(env!("CARGO_BIN_EXE_fitmate"))
+        .args(["users", "unsuspend", "--project", "sandbox", "--user", &id])
+        .env("FITMATE_DATABASE_URL", &db)
+        .env("FITMATE_SECRET_KEY", TEST_SECRET_KEY)
+        .output()
+        .unwrap();
+    assert_eq!(wrong.status.code(), Some(1), "{wrong:?}");
+    let stderr = String::from_utf8_lossy(&wrong.stderr);
+    assert!(
+        stderr.contains(&format!("sealed with key {expected}"))
+            && stderr.contains("FITMATE_SECRET_KEY holds key"),
+        "{stderr}"
+    );
+
+    // With the right key back, the user is there and the refused suspension was never
+    // written.
+    std::fs::rename(&kept, &key_file).unwrap();
+    let lifted = fitmate(
+        &db,
+        &["users", "unsuspend", "--project", "sandbox", "--user", &id],
+    );
+    assert!(lifted.status.success(), "{lifted:?}");
+    assert!(
+        stdout(&lifted).contains("lifted 0 suspension(s)"),
+        "{lifted:?}"
+    );
 }

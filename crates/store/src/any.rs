@@ -67,6 +67,16 @@ impl AnyStore {
         }
     }
 
+    /// The id of the key that sealed the stored `secureMetadata` (one value's, read at
+    /// random), or `None` when nothing is sealed yet. A server or command whose keys do not
+    /// open it ([`SecretKeys::opens`](crate::SecretKeys::opens)) has the wrong key.
+    pub async fn sealing_key_in_use(&self) -> Result<Option<String>, StoreError> {
+        match self {
+            AnyStore::Sqlite(s) => s.queries.sealing_key_in_use().await,
+            AnyStore::Postgres(s) => s.queries.sealing_key_in_use().await,
+        }
+    }
+
     /// Closes the connections.
     pub async fn close(&self) {
         match self {

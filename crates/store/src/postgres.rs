@@ -48,7 +48,7 @@ impl Default for PgSettings {
 #[derive(Debug, Clone)]
 pub struct PgStore {
     /// The statements shared with SQLite, reads and writes on the one pool.
-    queries: Queries<Postgres>,
+    pub(crate) queries: Queries<Postgres>,
     /// Creates waiting together, committed together (see `batch`).
     creates: mpsc::Sender<batch::Create>,
 }

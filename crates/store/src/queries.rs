@@ -91,6 +91,22 @@ where
         Ok(())
     }
 
+    /// The id of the key that sealed one of the stored `secureMetadata` values, if any
+    /// value is sealed.
+    pub(crate) async fn sealing_key_in_use(&self) -> Result<Option<String>, StoreError> {
+        let row = sqlx::query::<DB>(
+            "SELECT secure_metadata FROM users WHERE secure_metadata LIKE 'fm1:%' LIMIT 1",
+        )
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(|row| {
+            let sealed: String = row.try_get("secure_metadata")?;
+            Ok(crate::sealing::key_id_of(&sealed).map(str::to_owned))
+        })
+        .transpose()
+        .map(Option::flatten)
+    }
+
     /// Creates a project, its creation time to the millisecond it is stored at.
     pub(crate) async fn create_project(&self, project: &NewProject) -> Result<Project, StoreError> {
         let now = now_in_millis()?;

@@ -34,6 +34,14 @@ impl Key {
     }
 }
 
+/// The key id a sealed value names, if it is a sealed value.
+pub(crate) fn key_id_of(stored: &str) -> Option<&str> {
+    stored
+        .strip_prefix(PREFIX)?
+        .split_once(':')
+        .map(|(id, _)| id)
+}
+
 fn hex_prefix(digest: &[u8]) -> String {
     digest.iter().take(4).map(|b| format!("{b:02x}")).collect()
 }
@@ -104,6 +112,13 @@ impl SecretKeys {
     /// The id of the key that seals, as sealed values name it.
     pub fn current_id(&self) -> &str {
         &self.current.id
+    }
+
+    /// Whether values sealed with the key `id` open with these keys (current or previous).
+    pub fn opens(&self, id: &str) -> bool {
+        std::iter::once(&self.current)
+            .chain(&self.previous)
+            .any(|k| k.id == id)
     }
 
     /// Seals `plain` for the user `user_id`.

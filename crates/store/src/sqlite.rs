@@ -44,7 +44,7 @@ const READERS: u32 = 4;
 #[derive(Debug, Clone)]
 pub struct SqliteStore {
     /// The statements shared with PostgreSQL: reads on the readers, writes on the writer.
-    queries: Queries<Sqlite>,
+    pub(crate) queries: Queries<Sqlite>,
     /// Checkpoints the write-ahead log (none for an in-memory database).
     checkpointer: Option<SqlitePool>,
     writes: mpsc::Sender<batch::Job>,
