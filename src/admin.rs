@@ -1,10 +1,13 @@
-//! `fitmate projects`, `fitmate keys` and `fitmate users`: the operator's commands.
+//! `fitmate projects`, `keys`, `users`, `emails` and `audit`: the operator's commands.
 
 use std::process::ExitCode;
 
 use clap::Subcommand;
 use fitmate_model::ApiVersion;
-use fitmate_store::{KEY_PREFIX_CHARS, NewProject, ProjectId, Store, StoreError};
+use fitmate_store::{
+    AuditAction, AuditEvent, AuditFilter, KEY_PREFIX_CHARS, NewProject, ProjectId, Store,
+    StoreError,
+};
 use jiff::Timestamp;
 use uuid::Uuid;
 
@@ -120,6 +123,57 @@ pub(crate) enum UsersCommand {
         #[command(flatten)]
         database: DatabaseArgs,
     },
+    /// Erase a user's data: the record, suspensions, welcome emails and magic links. The
+    /// user's audit events stay, with one more for the erasure. It cannot be undone.
+    Delete {
+        /// The user's project.
+        #[arg(long, value_parser = parse_project)]
+        project: ProjectId,
+        /// The user's identifier.
+        #[arg(long)]
+        user: Uuid,
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+}
+
+/// `fitmate audit`: who read or wrote which user's data.
+#[derive(Debug, clap::Args)]
+pub(crate) struct AuditArgs {
+    /// Only this project's events.
+    #[arg(long, value_parser = parse_project)]
+    project: Option<ProjectId>,
+    /// Only this user's events.
+    #[arg(long)]
+    user: Option<Uuid>,
+    /// Only events at or after this time: a date (midnight UTC) or an RFC 3339 time.
+    #[arg(long, value_name = "TIME", value_parser = parse_time)]
+    since: Option<Timestamp>,
+    /// At most this many events (the oldest that match); 0 for all.
+    #[arg(long, default_value_t = 0)]
+    limit: u32,
+    /// Output for people (text, one event per line) or machines (json, one object per line).
+    #[arg(long, value_enum, default_value_t = AuditFormat::Text)]
+    format: AuditFormat,
+    #[command(flatten)]
+    database: DatabaseArgs,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum AuditFormat {
+    Text,
+    Json,
+}
+
+/// The audit event of an operator command on the fields named; each command run is its own
+/// request.
+fn operator_event(action: AuditAction, fields: &[&str]) -> AuditEvent {
+    AuditEvent::new(
+        fitmate_store::OPERATOR,
+        Uuid::new_v4().to_string(),
+        action,
+        fields.iter().copied(),
+    )
 }
 
 #[derive(Debug, Subcommand)]
@@ -145,6 +199,25 @@ pub(crate) enum EmailsCommand {
 fn parse_project(s: &str) -> Result<ProjectId, String> {
     s.parse()
         .map_err(|e: fitmate_store::InvalidProjectId| e.to_string())
+}
+
+/// A date (midnight UTC) or an RFC 3339 time.
+fn parse_time(s: &str) -> Result<Timestamp, String> {
+    s.parse::<Timestamp>()
+        .or_else(|_| {
+            s.parse::<jiff::civil::Date>()
+                .map_err(|e| e.to_string())
+                .and_then(|d| {
+                    d.to_zoned(jiff::tz::TimeZone::UTC)
+                        .map(|z| z.timestamp())
+                        .map_err(|e| e.to_string())
+                })
+        })
+        .map_err(|_| {
+            format!(
+                "{s:?} is neither a date (2026-12-31) nor an RFC 3339 time (2026-12-31T12:00:00Z)"
+            )
+        })
 }
 
 fn parse_until(s: &str) -> Result<Timestamp, String> {
@@ -344,7 +417,14 @@ pub(crate) fn users(command: UsersCommand) -> ExitCode {
                 }
                 let store = database.open_needing_key().await?;
                 let suspension = store
-                    .suspend(&project, user, reason, Timestamp::now(), until)
+                    .suspend(
+                        &project,
+                        user,
+                        reason,
+                        Timestamp::now(),
+                        until,
+                        &operator_event(AuditAction::Suspend, &["suspensions"]),
+                    )
                     .await
                     .map_err(|e| not_found(e, &format!("no user {user} in project {project}")))?;
                 match suspension.end_date {
@@ -359,10 +439,27 @@ pub(crate) fn users(command: UsersCommand) -> ExitCode {
             } => {
                 let store = database.open_needing_key().await?;
                 let lifted = store
-                    .unsuspend(&project, user, Timestamp::now())
+                    .unsuspend(
+                        &project,
+                        user,
+                        Timestamp::now(),
+                        &operator_event(AuditAction::Unsuspend, &["suspensions"]),
+                    )
                     .await
                     .map_err(|e| not_found(e, &format!("no user {user} in project {project}")))?;
                 println!("lifted {lifted} suspension(s) of {user}");
+            }
+            UsersCommand::Delete {
+                project,
+                user,
+                database,
+            } => {
+                let store = database.open_needing_key().await?;
+                store
+                    .delete_user(&project, user, &operator_event(AuditAction::Delete, &[]))
+                    .await
+                    .map_err(|e| not_found(e, &format!("no user {user} in project {project}")))?;
+                println!("erased user {user} of project {project}; its audit events stay");
             }
         }
         Ok(())
@@ -403,6 +500,52 @@ pub(crate) fn emails(command: EmailsCommand) -> ExitCode {
             );
         }
         store.close().await;
+        Ok(())
+    })
+}
+
+pub(crate) fn audit(args: AuditArgs) -> ExitCode {
+    run_command(async move {
+        let store = args.database.open().await?;
+        let mut filter = AuditFilter::default();
+        filter.project = args.project;
+        filter.user = args.user;
+        filter.since = args.since;
+        filter.limit = args.limit;
+        let events = store.audit_events(&filter).await?;
+        store.close().await;
+        let mut out = std::io::stdout().lock();
+        use std::io::Write;
+        for event in events {
+            let at = event.at.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string();
+            let line = match args.format {
+                AuditFormat::Json => serde_json::json!({
+                    "id": event.id,
+                    "at": at,
+                    "project": event.project.as_str(),
+                    "actor": event.actor,
+                    "requestId": event.request_id,
+                    "action": event.action,
+                    "user": event.user,
+                    "fields": event.fields,
+                })
+                .to_string(),
+                AuditFormat::Text => format!(
+                    "{at}  {:<20} {:<14} {:<10} {}  request {}  fields {}",
+                    event.project.as_str(),
+                    event.actor,
+                    event.action,
+                    event.user,
+                    event.request_id,
+                    if event.fields.is_empty() {
+                        "-".to_owned()
+                    } else {
+                        event.fields.join(",")
+                    },
+                ),
+            };
+            writeln!(out, "{line}")?;
+        }
         Ok(())
     })
 }

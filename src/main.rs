@@ -45,9 +45,11 @@ enum Command {
     /// Exit status: 0 when every line was created or already existed, 1 when some line was
     /// invalid or failed, 2 on a usage or I/O error. Re-running the same file is safe.
     Import(import::ImportArgs),
-    /// Suspend users and lift their suspensions.
+    /// Suspend users, lift their suspensions, erase a user's data.
     #[command(subcommand)]
     Users(admin::UsersCommand),
+    /// List the audit trail: who read or wrote which user's data, when, and which fields.
+    Audit(admin::AuditArgs),
     /// See the welcome emails: pending, delivered and bounced.
     #[command(subcommand)]
     Emails(admin::EmailsCommand),
@@ -104,6 +106,7 @@ fn main() -> ExitCode {
         Command::Keys(command) => admin::keys(command),
         Command::Users(command) => admin::users(command),
         Command::Emails(command) => admin::emails(command),
+        Command::Audit(args) => admin::audit(args),
         Command::Import(args) => import::run(args),
         Command::Validate {
             api_version,

@@ -612,7 +612,14 @@ async fn patch_lists_the_active_suspensions() {
     let past = now - jiff::SignedDuration::from_hours(48);
     server
         .store
-        .suspend(&project, uuid, "payment overdue", now, Some(later))
+        .suspend(
+            &project,
+            uuid,
+            "payment overdue",
+            now,
+            Some(later),
+            &crate::harness::by_test(fitmate_store::AuditAction::Suspend),
+        )
         .await
         .unwrap();
     // One that ended yesterday is not listed.
@@ -624,6 +631,7 @@ async fn patch_lists_the_active_suspensions() {
             "old",
             past,
             Some(now - jiff::SignedDuration::from_hours(24)),
+            &crate::harness::by_test(fitmate_store::AuditAction::Suspend),
         )
         .await
         .unwrap();
@@ -637,7 +645,12 @@ async fn patch_lists_the_active_suspensions() {
 
     server
         .store
-        .unsuspend(&project, uuid, jiff::Timestamp::now())
+        .unsuspend(
+            &project,
+            uuid,
+            jiff::Timestamp::now(),
+            &crate::harness::by_test(fitmate_store::AuditAction::Unsuspend),
+        )
         .await
         .unwrap();
     let answer = server

@@ -321,3 +321,8 @@ pub(crate) async fn test_store_in(url: &str, schema: &str) -> AnyStore {
         .await
         .unwrap()
 }
+
+/// The audit event of a write or read a test makes through the store directly.
+pub(crate) fn by_test(action: fitmate_store::AuditAction) -> fitmate_store::AuditEvent {
+    fitmate_store::AuditEvent::new("test", "test", action, [""; 0])
+}

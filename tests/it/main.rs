@@ -4,6 +4,7 @@
 
 mod abuse;
 mod api;
+mod audit;
 mod cli;
 mod client;
 mod harness;

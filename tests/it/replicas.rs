@@ -153,9 +153,13 @@ async fn an_email_held_by_a_replica_that_died_is_sent_by_another_after_the_lease
         .await
         .unwrap();
     for n in 0..3 {
-        dead.create_user(&project, &canonical_user(n))
-            .await
-            .unwrap();
+        dead.create_user(
+            &project,
+            &canonical_user(n),
+            &crate::harness::by_test(fitmate_store::AuditAction::Create),
+        )
+        .await
+        .unwrap();
     }
 
     // One replica claims all three and then dies without marking any of them.
@@ -193,7 +197,11 @@ async fn an_email_held_by_a_replica_that_died_is_sent_by_another_after_the_lease
     // A replica that stops gives back what it claimed and did not attempt: no lease to wait.
     let other = test_store_in(&url, &schema).await;
     alive
-        .create_user(&project, &canonical_user(3))
+        .create_user(
+            &project,
+            &canonical_user(3),
+            &crate::harness::by_test(fitmate_store::AuditAction::Create),
+        )
         .await
         .unwrap();
     let stopping = alive.claim_due_emails(much_later, 10).await.unwrap();

@@ -491,7 +491,11 @@ fn operator_commands_manage_projects_keys_and_suspensions() {
             .await
             .unwrap();
         let id = store
-            .create_user(&"acme".parse().unwrap(), &crate::harness::canonical_user(1))
+            .create_user(
+                &"acme".parse().unwrap(),
+                &crate::harness::canonical_user(1),
+                &crate::harness::by_test(fitmate_store::AuditAction::Create),
+            )
             .await
             .unwrap()
             .id;
@@ -554,6 +558,107 @@ fn operator_commands_manage_projects_keys_and_suspensions() {
         &["users", "unsuspend", "--project", "acme", "--user", &id],
     );
     assert!(stdout(&lifted).contains("lifted 1"), "{lifted:?}");
+
+    // Erasure: the user is gone from every table but the audit trail, whose events stay
+    // and gain one for the erasure.
+    let erased = fitmate(
+        &db,
+        &["users", "delete", "--project", "acme", "--user", &id],
+    );
+    assert!(erased.status.success(), "{erased:?}");
+    let again = fitmate(
+        &db,
+        &["users", "delete", "--project", "acme", "--user", &id],
+    );
+    assert_eq!(again.status.code(), Some(1), "{again:?}");
+    let rows = sqlite3(
+        &file,
+        &format!(
+            "print([c.execute(f'SELECT count(*) FROM {{t}} WHERE {{k}} = ?', ('{id}',)).fetchone()[0] \
+             for t, k in [('users', 'id'), ('suspensions', 'user_id'), ('outbox', 'user_id'), \
+             ('magic_links', 'user_id'), ('audit_events', 'user_id')]])"
+        ),
+    );
+    assert_eq!(
+        rows.trim(),
+        "[0, 0, 0, 0, 4]",
+        "users, suspensions, outbox, links, audit"
+    );
+
+    let trail = stdout(&fitmate(
+        &db,
+        &[
+            "audit",
+            "--project",
+            "acme",
+            "--user",
+            &id,
+            "--format",
+            "json",
+        ],
+    ));
+    let events: Vec<serde_json::Value> = trail
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    let actions: Vec<String> = events
+        .iter()
+        .map(|e| {
+            format!(
+                "{} {}",
+                e["actor"].as_str().unwrap(),
+                e["action"].as_str().unwrap()
+            )
+        })
+        .collect();
+    assert_eq!(
+        actions,
+        [
+            "test create",
+            "operator suspend",
+            "operator unsuspend",
+            "operator delete"
+        ]
+    );
+    assert!(events.iter().all(|e| e["user"] == id.as_str()));
+    let text = stdout(&fitmate(&db, &["audit", "--since", "2020-01-01"]));
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(
+        text.contains("operator") && text.contains("delete"),
+        "{text}"
+    );
+
+    // The trail cannot be changed or emptied, not even with the database in hand.
+    let tampered = sqlite3(
+        &file,
+        "\
+try:
+    c.execute('DELETE FROM audit_events'); c.commit(); print('deleted')
+except sqlite3.DatabaseError as e:
+    print(e)
+try:
+    c.execute(\"UPDATE audit_events SET actor = 'x'\"); c.commit(); print('updated')
+except sqlite3.DatabaseError as e:
+    print(e)",
+    );
+    assert_eq!(
+        tampered.trim(),
+        "audit events cannot be changed or deleted\naudit events cannot be changed or deleted"
+    );
+}
+
+/// Runs Python `code` with `c`, a sqlite3 connection to `file`, and answers what it printed.
+fn sqlite3(file: &std::path::Path, code: &str) -> String {
+    let out = Command::new("python3")
+        .arg("-c")
+        .arg(format!(
+            "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\n{code}\nc.close()"
+        ))
+        .arg(file)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    stdout(&out)
 }
 
 #[test]
@@ -642,6 +747,23 @@ fn acknowledged_creates_survive_a_kill_9() {
                 stored.map(|u| u.id.to_string()).as_deref(),
                 Some(id.as_str()),
                 "an acknowledged create was lost"
+            );
+        }
+        // Each acknowledged create has its audit event: it was written in the same
+        // transaction.
+        let events = store
+            .audit_events(&fitmate_store::AuditFilter::default())
+            .await
+            .unwrap();
+        let created: std::collections::HashSet<String> = events
+            .iter()
+            .filter(|e| e.action == "create")
+            .map(|e| e.user.to_string())
+            .collect();
+        for (_, id) in &acknowledged {
+            assert!(
+                created.contains(id),
+                "the audit event of create {id} was lost"
             );
         }
         store.close().await;

@@ -384,7 +384,15 @@ async fn meddling_receiver(
                 let current = store.user_by_id(&project, id).await.unwrap().unwrap();
                 let mut next = current.user.clone();
                 next.firstname = format!("Meddler{count}").parse().unwrap();
-                store.update_user(&project, &current, &next).await.unwrap();
+                store
+                    .update_user(
+                        &project,
+                        &current,
+                        &next,
+                        &crate::harness::by_test(fitmate_store::AuditAction::Update),
+                    )
+                    .await
+                    .unwrap();
             }
             let body = br#"{"valid": true}"#;
             let answer = format!(

@@ -7,8 +7,8 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 use crate::{
-    ApiKey, KeyInfo, NewProject, OutboxEntry, PendingEmail, PgSettings, PgStore, Project,
-    ProjectId, SqliteStore, Store, StoreError, StoredUser,
+    ApiKey, AuditEvent, AuditFilter, AuditRecord, KeyInfo, NewProject, OutboxEntry, PendingEmail,
+    PgSettings, PgStore, Project, ProjectId, SqliteStore, Store, StoreError, StoredUser,
 };
 
 /// Either backend, picked by the URL's scheme: `sqlite:` or `postgres:`/`postgresql:`.
@@ -131,8 +131,9 @@ impl Store for AnyStore {
         &self,
         project: &ProjectId,
         user: &User,
+        audit: &AuditEvent,
     ) -> Result<StoredUser, StoreError> {
-        both!(self, s => s.create_user(project, user))
+        both!(self, s => s.create_user(project, user, audit))
     }
     async fn user_by_email(
         &self,
@@ -153,8 +154,28 @@ impl Store for AnyStore {
         project: &ProjectId,
         current: &StoredUser,
         next: &User,
+        audit: &AuditEvent,
     ) -> Result<StoredUser, StoreError> {
-        both!(self, s => s.update_user(project, current, next))
+        both!(self, s => s.update_user(project, current, next, audit))
+    }
+    async fn record_read(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        both!(self, s => s.record_read(project, user, audit))
+    }
+    async fn delete_user(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        both!(self, s => s.delete_user(project, user, audit))
+    }
+    async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
+        both!(self, s => s.audit_events(filter))
     }
     async fn suspend(
         &self,
@@ -163,16 +184,18 @@ impl Store for AnyStore {
         reason: &str,
         start: Timestamp,
         until: Option<Timestamp>,
+        audit: &AuditEvent,
     ) -> Result<Suspension, StoreError> {
-        both!(self, s => s.suspend(project, user, reason, start, until))
+        both!(self, s => s.suspend(project, user, reason, start, until, audit))
     }
     async fn unsuspend(
         &self,
         project: &ProjectId,
         user: Uuid,
         now: Timestamp,
+        audit: &AuditEvent,
     ) -> Result<u64, StoreError> {
-        both!(self, s => s.unsuspend(project, user, now))
+        both!(self, s => s.unsuspend(project, user, now, audit))
     }
     async fn active_suspensions(
         &self,
@@ -226,7 +249,8 @@ impl Store for AnyStore {
         &self,
         token_hash: [u8; 32],
         now: Timestamp,
+        request_id: &str,
     ) -> Result<Option<Uuid>, StoreError> {
-        both!(self, s => s.redeem_magic_link(token_hash, now))
+        both!(self, s => s.redeem_magic_link(token_hash, now, request_id))
     }
 }

@@ -2,6 +2,7 @@
 #![deny(missing_docs)]
 
 mod any;
+mod audit;
 mod error;
 mod keys;
 mod postgres;
@@ -21,6 +22,7 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 pub use any::{AnyStore, Backend};
+pub use audit::{AuditAction, AuditEvent, AuditFilter, AuditRecord, MAGIC_LINK, OPERATOR};
 pub use error::{Conflict, StoreError};
 pub use keys::{ApiKey, KEY_PREFIX_CHARS, KeyInfo};
 pub use postgres::{PgSettings, PgStore};
@@ -81,12 +83,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         presented: &str,
     ) -> impl Future<Output = Result<Option<KeyInfo>, StoreError>> + Send;
 
-    /// Creates `user` in `project` with a new identifier; [`StoreError::Conflict`] when the
-    /// email, phone number or username is taken.
+    /// Creates `user` in `project` with a new identifier, and appends `audit` to the audit
+    /// trail in the same transaction; [`StoreError::Conflict`] when the email, phone number
+    /// or username is taken.
     fn create_user(
         &self,
         project: &ProjectId,
         user: &User,
+        audit: &AuditEvent,
     ) -> impl Future<Output = Result<StoredUser, StoreError>> + Send;
 
     /// The user of `project` with this email (compared case-insensitively).
@@ -105,15 +109,27 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Replaces `current` with `next`, unless the user changed since `current` was read
     /// ([`StoreError::Stale`]: read again and retry) or `next` takes another user's phone
-    /// number or username ([`StoreError::Conflict`]). The email never changes.
+    /// number or username ([`StoreError::Conflict`]). The email never changes. `audit` is
+    /// appended in the same transaction, only when the write is.
     fn update_user(
         &self,
         project: &ProjectId,
         current: &StoredUser,
         next: &User,
+        audit: &AuditEvent,
     ) -> impl Future<Output = Result<StoredUser, StoreError>> + Send;
 
-    /// Suspends a user of `project` from `start` until `until` (open-ended without it).
+    /// Appends `audit`, the read of user `user` of `project`, to the audit trail; answers
+    /// once it is written, so a read's answer leaves only after its event is kept.
+    fn record_read(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        audit: &AuditEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Suspends a user of `project` from `start` until `until` (open-ended without it),
+    /// appending `audit` in the same transaction.
     fn suspend(
         &self,
         project: &ProjectId,
@@ -121,15 +137,34 @@ pub trait Store: Clone + Send + Sync + 'static {
         reason: &str,
         start: Timestamp,
         until: Option<Timestamp>,
+        audit: &AuditEvent,
     ) -> impl Future<Output = Result<Suspension, StoreError>> + Send;
 
     /// Ends, at `now`, every suspension of the user active at `now`; answers how many.
+    /// Appends `audit` in the same transaction.
     fn unsuspend(
         &self,
         project: &ProjectId,
         user: Uuid,
         now: Timestamp,
+        audit: &AuditEvent,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
+
+    /// Erases user `user` of `project`: its record, suspensions, emails and magic links.
+    /// Its audit events stay, and `audit` is appended to them in the same transaction.
+    /// [`StoreError::NotFound`] when there is no such user.
+    fn delete_user(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        audit: &AuditEvent,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The audit events matching `filter`, oldest first.
+    fn audit_events(
+        &self,
+        filter: &AuditFilter,
+    ) -> impl Future<Output = Result<Vec<AuditRecord>, StoreError>> + Send;
 
     /// The user's suspensions active at `now`, the earliest first.
     fn active_suspensions(
@@ -198,10 +233,13 @@ pub trait Store: Clone + Send + Sync + 'static {
 
     /// Uses up the magic link whose token hashes to `token_hash`: the user's identifier if
     /// it was unused and unexpired at `now`, `None` otherwise (used, expired or unknown).
+    /// A redeem appends its audit event (actor [`MAGIC_LINK`], request `request_id`) in
+    /// the same transaction.
     fn redeem_magic_link(
         &self,
         token_hash: [u8; 32],
         now: Timestamp,
+        request_id: &str,
     ) -> impl Future<Output = Result<Option<Uuid>, StoreError>> + Send;
 }
 

@@ -14,7 +14,8 @@ use tokio::sync::{mpsc, oneshot};
 use crate::queries::{Queries, UPDATE_USER};
 use crate::rows::{UserKeys, is_unique_violation, millis};
 use crate::{
-    CLAIM_LEASE, NewProject, PendingEmail, Project, ProjectId, Store, StoreError, StoredUser,
+    AuditEvent, CLAIM_LEASE, NewProject, PendingEmail, Project, ProjectId, Store, StoreError,
+    StoredUser,
 };
 
 /// How the PostgreSQL store uses its server.
@@ -104,6 +105,16 @@ impl PgStore {
     }
 }
 
+/// An update guarded by its revision and its audit event, in one statement: the event is
+/// appended only for the row the update changed, so the statement changes one row or none.
+static UPDATE_AUDITED: std::sync::LazyLock<String> = std::sync::LazyLock::new(|| {
+    format!(
+        "WITH updated AS ({UPDATE_USER} RETURNING id, project_id, updated_at)
+         INSERT INTO audit_events (at, project_id, actor, request_id, action, user_id, fields)
+         SELECT updated_at, project_id, $9, $10, $11, id, $12 FROM updated"
+    )
+});
+
 /// A URL with any password replaced, for messages.
 fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
@@ -125,6 +136,7 @@ impl Store for PgStore {
         &self,
         project: &ProjectId,
         user: &User,
+        audit: &AuditEvent,
     ) -> Result<StoredUser, StoreError> {
         let id = crate::rows::new_user_id();
         let (done, answer) = oneshot::channel();
@@ -133,6 +145,7 @@ impl Store for PgStore {
             project: project.clone(),
             keys: UserKeys::of(user, &id.to_string(), &self.queries.secrets)?,
             now: millis(Timestamp::now()),
+            audit: audit.clone(),
             done,
         };
         self.creates
@@ -152,10 +165,11 @@ impl Store for PgStore {
         project: &ProjectId,
         current: &StoredUser,
         next: &User,
+        audit: &AuditEvent,
     ) -> Result<StoredUser, StoreError> {
         let keys = UserKeys::of(next, &current.id.to_string(), &self.queries.secrets)?;
         let mut conn = self.queries.write.acquire().await?;
-        let updated = sqlx::query(UPDATE_USER)
+        let updated = sqlx::query(sqlx::AssertSqlSafe(UPDATE_AUDITED.as_str()))
             .bind(&keys.phone)
             .bind(&keys.username)
             .bind(&keys.document)
@@ -164,6 +178,10 @@ impl Store for PgStore {
             .bind(project.as_str())
             .bind(current.id.to_string())
             .bind(current.revision)
+            .bind(audit.actor.as_str())
+            .bind(audit.request_id.as_str())
+            .bind(audit.action.as_str())
+            .bind(audit.fields.join(","))
             .execute(&mut *conn)
             .await;
         match updated {
@@ -179,6 +197,15 @@ impl Store for PgStore {
             )),
             Err(e) => Err(e.into()),
         }
+    }
+
+    async fn record_read(
+        &self,
+        project: &ProjectId,
+        user: uuid::Uuid,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        self.queries.record_read(project, user, audit).await
     }
 
     async fn claim_due_emails(

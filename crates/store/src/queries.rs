@@ -15,6 +15,7 @@ use jiff::Timestamp;
 use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool, Row, Type};
 use uuid::Uuid;
 
+use crate::audit::{AuditAction, AuditEvent, AuditFilter, AuditRecord, INSERT_EVENT, MAGIC_LINK};
 use crate::keys::{self, ApiKey, KeyInfo};
 use crate::rows::{is_unique_violation, millis, timestamp};
 use crate::{
@@ -343,6 +344,40 @@ where
         })
     }
 
+    /// Appends `event` for user `user` of `project` at `at`, on `conn`: inside the
+    /// transaction of the write it records.
+    pub(crate) async fn append_event(
+        conn: &mut DB::Connection,
+        at: i64,
+        project: &ProjectId,
+        user: Uuid,
+        event: &AuditEvent,
+    ) -> Result<(), sqlx::Error> {
+        sqlx::query::<DB>(INSERT_EVENT)
+            .bind(at)
+            .bind(project.as_str())
+            .bind(event.actor.as_str())
+            .bind(event.request_id.as_str())
+            .bind(event.action.as_str())
+            .bind(user.to_string())
+            .bind(event.fields_text())
+            .execute(&mut *conn)
+            .await?;
+        Ok(())
+    }
+
+    /// Appends `event`, a read of user `user`, on its own.
+    pub(crate) async fn record_read(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.write.acquire().await?;
+        Self::append_event(&mut conn, millis(Timestamp::now()), project, user, event).await?;
+        Ok(())
+    }
+
     /// Suspends a user of `project` from `start` until `until`.
     pub(crate) async fn suspend(
         &self,
@@ -351,8 +386,10 @@ where
         reason: &str,
         start: Timestamp,
         until: Option<Timestamp>,
+        event: &AuditEvent,
     ) -> Result<Suspension, StoreError> {
-        sqlx::query::<DB>(
+        let mut tx = self.write.begin().await?;
+        let suspension = sqlx::query::<DB>(
             "INSERT INTO suspensions (user_id, reason, start_at, end_at)
              SELECT id, $1, $2, $3 FROM users WHERE project_id = $4 AND id = $5
              RETURNING *",
@@ -362,12 +399,15 @@ where
         .bind(until.map(millis))
         .bind(project.as_str())
         .bind(user.to_string())
-        .fetch_optional(&self.write)
+        .fetch_optional(&mut *tx)
         .await?
         .as_ref()
         .map(Self::suspension_of)
         .transpose()?
-        .ok_or(StoreError::NotFound("user"))
+        .ok_or(StoreError::NotFound("user"))?;
+        Self::append_event(&mut tx, millis(Timestamp::now()), project, user, event).await?;
+        tx.commit().await?;
+        Ok(suspension)
     }
 
     /// Ends, at `now`, every suspension of the user active at `now`; answers how many.
@@ -376,8 +416,10 @@ where
         project: &ProjectId,
         user: Uuid,
         now: Timestamp,
+        event: &AuditEvent,
     ) -> Result<u64, StoreError> {
-        if self.user_by_id(project, user).await?.is_none() {
+        let mut tx = self.write.begin().await?;
+        if !Self::user_exists(&mut tx, project, user).await? {
             return Err(StoreError::NotFound("user"));
         }
         let ended = sqlx::query::<DB>(
@@ -387,9 +429,104 @@ where
         )
         .bind(millis(now))
         .bind(user.to_string())
-        .fetch_all(&self.write)
+        .fetch_all(&mut *tx)
         .await?;
+        Self::append_event(&mut tx, millis(Timestamp::now()), project, user, event).await?;
+        tx.commit().await?;
         Ok(ended.len() as u64)
+    }
+
+    /// Whether `project` has user `user`.
+    async fn user_exists(
+        conn: &mut DB::Connection,
+        project: &ProjectId,
+        user: Uuid,
+    ) -> Result<bool, sqlx::Error> {
+        let found =
+            sqlx::query::<DB>("SELECT 1 AS found FROM users WHERE project_id = $1 AND id = $2")
+                .bind(project.as_str())
+                .bind(user.to_string())
+                .fetch_optional(&mut *conn)
+                .await?;
+        Ok(found.is_some())
+    }
+
+    /// Erases user `user` of `project` and what refers to it; its audit events stay.
+    pub(crate) async fn delete_user(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        event: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        let mut tx = self.write.begin().await?;
+        if !Self::user_exists(&mut tx, project, user).await? {
+            return Err(StoreError::NotFound("user"));
+        }
+        let id = user.to_string();
+        for statement in [
+            "DELETE FROM magic_links WHERE user_id = $1",
+            "DELETE FROM outbox WHERE user_id = $1",
+            "DELETE FROM suspensions WHERE user_id = $1",
+            "DELETE FROM users WHERE id = $1",
+        ] {
+            sqlx::query::<DB>(statement)
+                .bind(id.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
+        Self::append_event(&mut tx, millis(Timestamp::now()), project, user, event).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The audit events matching `filter`, oldest first.
+    pub(crate) async fn audit_events(
+        &self,
+        filter: &AuditFilter,
+    ) -> Result<Vec<AuditRecord>, StoreError> {
+        let limit = if filter.limit == 0 {
+            i64::MAX
+        } else {
+            i64::from(filter.limit)
+        };
+        let rows = sqlx::query::<DB>(
+            "SELECT id, at, project_id, actor, request_id, action, user_id, fields
+             FROM audit_events
+             WHERE ($1 IS NULL OR project_id = $1) AND ($2 IS NULL OR user_id = $2)
+               AND at >= $3
+             ORDER BY id LIMIT $4",
+        )
+        .bind(filter.project.as_ref().map(|p| p.as_str().to_owned()))
+        .bind(filter.user.map(|u| u.to_string()))
+        .bind(filter.since.map_or(i64::MIN, millis))
+        .bind(limit)
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let project: String = row.try_get("project_id")?;
+                let user: String = row.try_get("user_id")?;
+                let fields: String = row.try_get("fields")?;
+                Ok(AuditRecord {
+                    id: row.try_get("id")?,
+                    at: timestamp(row.try_get("at")?)?,
+                    project: project
+                        .parse()
+                        .map_err(|e| StoreError::corrupt("audit event", e))?,
+                    actor: row.try_get("actor")?,
+                    request_id: row.try_get("request_id")?,
+                    action: row.try_get("action")?,
+                    user: user
+                        .parse()
+                        .map_err(|e| StoreError::corrupt("audit event", e))?,
+                    fields: fields
+                        .split(',')
+                        .filter(|f| !f.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                })
+            })
+            .collect()
     }
 
     /// The user's suspensions active at `now`, the earliest first.
@@ -531,26 +668,39 @@ where
         Ok(())
     }
 
-    /// Uses up the magic link whose token hashes to `token_hash`, if unused and unexpired.
+    /// Uses up the magic link whose token hashes to `token_hash`, if unused and unexpired,
+    /// and appends the redeem's audit event in the same transaction.
     pub(crate) async fn redeem_magic_link(
         &self,
         token_hash: [u8; 32],
         now: Timestamp,
+        request_id: &str,
     ) -> Result<Option<Uuid>, StoreError> {
+        let mut tx = self.write.begin().await?;
         let row = sqlx::query::<DB>(
             "UPDATE magic_links SET used_at = $1
              WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
-             RETURNING user_id",
+             RETURNING user_id, (SELECT project_id FROM users WHERE users.id = user_id) AS project_id",
         )
         .bind(millis(now))
         .bind(&token_hash[..])
-        .fetch_optional(&self.write)
+        .fetch_optional(&mut *tx)
         .await?;
-        row.map(|row| {
-            let id: String = row.try_get("user_id")?;
-            id.parse().map_err(|e| StoreError::corrupt("magic link", e))
-        })
-        .transpose()
+        let Some(row) = row else {
+            return Ok(None);
+        };
+        let id: String = row.try_get("user_id")?;
+        let project: String = row.try_get("project_id")?;
+        let id: Uuid = id
+            .parse()
+            .map_err(|e| StoreError::corrupt("magic link", e))?;
+        let project: ProjectId = project
+            .parse()
+            .map_err(|e| StoreError::corrupt("magic link", e))?;
+        let event = AuditEvent::new(MAGIC_LINK, request_id, AuditAction::Redeem, [""; 0]);
+        Self::append_event(&mut tx, millis(now), &project, id, &event).await?;
+        tx.commit().await?;
+        Ok(Some(id))
     }
 
     /// A claimed email from its outbox row (`outbox_id`, `attempts`) and its recipient's row.
@@ -716,9 +866,10 @@ macro_rules! shared_store_methods {
             reason: &str,
             start: jiff::Timestamp,
             until: Option<jiff::Timestamp>,
+            audit: &crate::AuditEvent,
         ) -> Result<fitmate_model::projects::Suspension, StoreError> {
             self.queries
-                .suspend(project, user, reason, start, until)
+                .suspend(project, user, reason, start, until, audit)
                 .await
         }
         async fn unsuspend(
@@ -726,8 +877,23 @@ macro_rules! shared_store_methods {
             project: &ProjectId,
             user: uuid::Uuid,
             now: jiff::Timestamp,
+            audit: &crate::AuditEvent,
         ) -> Result<u64, StoreError> {
-            self.queries.unsuspend(project, user, now).await
+            self.queries.unsuspend(project, user, now, audit).await
+        }
+        async fn delete_user(
+            &self,
+            project: &ProjectId,
+            user: uuid::Uuid,
+            audit: &crate::AuditEvent,
+        ) -> Result<(), StoreError> {
+            self.queries.delete_user(project, user, audit).await
+        }
+        async fn audit_events(
+            &self,
+            filter: &crate::AuditFilter,
+        ) -> Result<Vec<crate::AuditRecord>, StoreError> {
+            self.queries.audit_events(filter).await
         }
         async fn active_suspensions(
             &self,
@@ -778,8 +944,11 @@ macro_rules! shared_store_methods {
             &self,
             token_hash: [u8; 32],
             now: jiff::Timestamp,
+            request_id: &str,
         ) -> Result<Option<uuid::Uuid>, StoreError> {
-            self.queries.redeem_magic_link(token_hash, now).await
+            self.queries
+                .redeem_magic_link(token_hash, now, request_id)
+                .await
         }
     };
 }

@@ -17,7 +17,9 @@ use uuid::Uuid;
 
 use crate::queries::Queries;
 use crate::rows::{UserKeys, millis};
-use crate::{NewProject, PendingEmail, Project, ProjectId, Store, StoreError, StoredUser};
+use crate::{
+    AuditEvent, NewProject, PendingEmail, Project, ProjectId, Store, StoreError, StoredUser,
+};
 
 /// The database `fitmate` uses when given none: a file under `fitmate-data/` in the working
 /// directory, created on first use.
@@ -94,7 +96,10 @@ impl SqliteStore {
                 options
                     .clone()
                     .pragma("wal_autocheckpoint", "0")
-                    .pragma("journal_size_limit", checkpoint::LOG_SIZE_LIMIT),
+                    .pragma("journal_size_limit", checkpoint::LOG_SIZE_LIMIT)
+                    // Content deleted or replaced is overwritten with zeros, so an erased
+                    // user's data does not linger in free space of the file.
+                    .pragma("secure_delete", "on"),
             )
             .await?;
         sqlx::migrate!("migrations/sqlite").run(&writer).await?;
@@ -137,21 +142,22 @@ impl SqliteStore {
         })
     }
 
-    /// Hands a write of `user` to the writer and waits until it is committed (or refused).
+    /// Hands a write about user `id` to the writer and waits until it is committed (or
+    /// refused).
     async fn write(
         &self,
         id: Uuid,
         project: &ProjectId,
-        user: &User,
         kind: batch::Kind,
+        audit: &AuditEvent,
     ) -> Result<(), StoreError> {
         let (done, answer) = oneshot::channel();
         let job = batch::Job {
             id,
             project: project.clone(),
-            keys: UserKeys::of(user, &id.to_string(), &self.queries.secrets)?,
             now: millis(Timestamp::now()),
             kind,
+            audit: audit.clone(),
             done,
         };
         self.writes
@@ -178,9 +184,12 @@ impl Store for SqliteStore {
         &self,
         project: &ProjectId,
         user: &User,
+        audit: &AuditEvent,
     ) -> Result<StoredUser, StoreError> {
         let id = crate::rows::new_user_id();
-        self.write(id, project, user, batch::Kind::Create).await?;
+        let keys = UserKeys::of(user, &id.to_string(), &self.queries.secrets)?;
+        self.write(id, project, batch::Kind::Create(keys), audit)
+            .await?;
         Ok(StoredUser {
             id,
             user: user.clone(),
@@ -193,16 +202,28 @@ impl Store for SqliteStore {
         project: &ProjectId,
         current: &StoredUser,
         next: &User,
+        audit: &AuditEvent,
     ) -> Result<StoredUser, StoreError> {
         let kind = batch::Kind::Update {
+            keys: UserKeys::of(next, &current.id.to_string(), &self.queries.secrets)?,
             revision: current.revision,
         };
-        self.write(current.id, project, next, kind).await?;
+        self.write(current.id, project, kind, audit).await?;
         Ok(StoredUser {
             id: current.id,
             user: next.clone(),
             revision: current.revision + 1,
         })
+    }
+
+    async fn record_read(
+        &self,
+        project: &ProjectId,
+        user: Uuid,
+        audit: &AuditEvent,
+    ) -> Result<(), StoreError> {
+        // Through the writer, so that reads arriving together share one commit.
+        self.write(user, project, batch::Kind::Read, audit).await
     }
 
     async fn claim_due_emails(

@@ -6,7 +6,8 @@
 //! [`MAX_BATCH`]) and sends them as arrays: `unnest` turns them into rows, one
 //! `INSERT … ON CONFLICT DO NOTHING RETURNING id` writes those that take no email, phone or
 //! username already held (by an earlier user or an earlier row of the same batch, so of two
-//! racing creates exactly one wins), and the same statement queues their welcome emails.
+//! racing creates exactly one wins), and the same statement queues their welcome emails
+//! and appends their audit events.
 //! The statement's text is the same for any batch size, so it is prepared once per
 //! connection.
 //!
@@ -25,7 +26,7 @@ use uuid::Uuid;
 
 use crate::queries::{INSERT_USER_COLUMNS, Queries};
 use crate::rows::UserKeys;
-use crate::{ProjectId, StoreError};
+use crate::{AuditEvent, ProjectId, StoreError};
 
 /// Creates written by one statement at most.
 const MAX_BATCH: usize = 256;
@@ -40,6 +41,8 @@ pub(super) struct Create {
     pub(super) project: ProjectId,
     pub(super) keys: UserKeys,
     pub(super) now: i64,
+    /// Appended to the audit trail with the user.
+    pub(super) audit: AuditEvent,
     pub(super) done: oneshot::Sender<Result<(), StoreError>>,
 }
 
@@ -126,6 +129,10 @@ async fn insert_all(pool: &PgPool, batch: &[Create]) -> Result<HashSet<Uuid>, sq
         .bind(column(|c| c.keys.document.clone()))
         .bind(column(|c| c.keys.secure.clone()))
         .bind(batch.iter().map(|c| c.now).collect::<Vec<_>>())
+        .bind(column(|c| c.audit.actor.clone()))
+        .bind(column(|c| c.audit.request_id.clone()))
+        .bind(column(|c| c.audit.action.as_str().to_owned()))
+        .bind(column(|c| c.audit.fields.join(",")))
         .fetch_all(pool)
         .await?;
     let mut written = HashSet::with_capacity(rows.len());
@@ -142,9 +149,10 @@ static INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
     format!(
         "WITH given AS (
              SELECT * FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[],
-                                  $6::text[], $7::text[], $8::bigint[])
+                                  $6::text[], $7::text[], $8::bigint[], $9::text[], $10::text[],
+                                  $11::text[], $12::text[])
                  AS given (id, project_id, email_key, phone_key, username, document,
-                           secure_metadata, now)
+                           secure_metadata, now, actor, request_id, action, fields)
          ), inserted AS (
              {INSERT_USER_COLUMNS}
              SELECT id, project_id, email_key, phone_key, username, document, secure_metadata,
@@ -156,6 +164,11 @@ static INSERT_BATCH: LazyLock<String> = LazyLock::new(|| {
              SELECT inserted.id, 'welcome', inserted.created_at, inserted.created_at
              FROM inserted JOIN projects ON projects.id = inserted.project_id
              WHERE projects.welcome_email
+         ), audited AS (
+             INSERT INTO audit_events (at, project_id, actor, request_id, action, user_id, fields)
+             SELECT given.now, given.project_id, given.actor, given.request_id, given.action,
+                    given.id, given.fields
+             FROM inserted JOIN given ON given.id = inserted.id
          )
          SELECT id FROM inserted"
     )

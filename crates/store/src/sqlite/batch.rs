@@ -9,7 +9,10 @@
 //!   that come back were written; any other collided with a unique index (possibly with an
 //!   earlier row of the same batch, so of two racing creates exactly one wins) and is told
 //!   which value is taken;
-//! - the updates one statement each, in arrival order, each guarded by the revision it read.
+//! - the updates one statement each, in arrival order, each guarded by the revision it read;
+//! - the audit events of every write that went through, and of the reads waiting, by one
+//!   multi-row insert: a write's event commits with it, and a read is answered only once
+//!   its event is kept.
 //!
 //! Every write is answered only after its transaction committed. If the transaction as a
 //! whole fails, each write is tried again alone, so each gets its own answer.
@@ -24,7 +27,7 @@ use uuid::Uuid;
 use super::WriteTurn;
 use crate::queries::{INSERT_USER_COLUMNS, Queries, UPDATE_USER};
 use crate::rows::{UserKeys, is_unique_violation};
-use crate::{ProjectId, StoreError};
+use crate::{AuditEvent, ProjectId, StoreError};
 
 /// Writes applied by one transaction at most (a create binds 10 parameters, far below
 /// SQLite's limit of 32766 per statement).
@@ -32,23 +35,26 @@ const MAX_BATCH: usize = 128;
 /// Writes waiting for the writer at most; more wait to be queued.
 const QUEUE: usize = 1024;
 
-/// One write waiting to be applied; `done` gets its outcome once committed.
+/// One write waiting to be applied, about user `id`; `done` gets its outcome once
+/// committed.
 pub(super) struct Job {
     pub(super) id: Uuid,
     pub(super) project: ProjectId,
-    pub(super) keys: UserKeys,
     pub(super) now: i64,
     pub(super) kind: Kind,
+    /// Appended to the audit trail when the write goes through.
+    pub(super) audit: AuditEvent,
     pub(super) done: oneshot::Sender<Result<(), StoreError>>,
 }
 
 /// What a job writes.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) enum Kind {
     /// A new user with identifier `id`.
-    Create,
+    Create(UserKeys),
     /// User `id`, if it is still at this revision.
-    Update { revision: i64 },
+    Update { keys: UserKeys, revision: i64 },
+    /// Nothing but its audit event: a read of user `id`.
+    Read,
 }
 
 /// Starts the writer on `pool`, taking `turn` for each transaction; it ends when every
@@ -111,44 +117,81 @@ async fn apply_in_transaction(
     conn: &mut SqliteConnection,
     jobs: &[Job],
 ) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
-    let creates: Vec<&Job> = jobs.iter().filter(|j| j.kind == Kind::Create).collect();
+    let creates: Vec<(&Job, &UserKeys)> = jobs
+        .iter()
+        .filter_map(|job| match &job.kind {
+            Kind::Create(keys) => Some((job, keys)),
+            _ => None,
+        })
+        .collect();
     let created = insert_all(conn, &creates).await?;
-    if let Some(first) = creates.first() {
+    if let Some((first, _)) = creates.first() {
         queue_welcome_emails(conn, &created, first.now).await?;
     }
     let mut outcomes = Vec::with_capacity(jobs.len());
     for job in jobs {
-        let outcome = match job.kind {
-            Kind::Create if created.contains(&job.id) => Ok(()),
-            Kind::Create => Err(taken(conn, job, None).await?),
-            Kind::Update { revision } => match update(conn, job, revision).await {
+        let outcome = match &job.kind {
+            Kind::Create(_) if created.contains(&job.id) => Ok(()),
+            Kind::Create(keys) => Err(taken(conn, job, keys, None).await?),
+            Kind::Update { keys, revision } => match update(conn, job, keys, *revision).await {
                 Ok(1) => Ok(()),
                 Ok(_) => Err(StoreError::Stale),
-                Err(e) if is_unique_violation(&e) => Err(taken(conn, job, Some(job.id)).await?),
+                Err(e) if is_unique_violation(&e) => {
+                    Err(taken(conn, job, keys, Some(job.id)).await?)
+                }
                 Err(e) => return Err(e),
             },
+            Kind::Read => Ok(()),
         };
         outcomes.push(outcome);
     }
+    let done: Vec<&Job> = jobs
+        .iter()
+        .zip(&outcomes)
+        .filter(|(_, outcome)| outcome.is_ok())
+        .map(|(job, _)| job)
+        .collect();
+    append_events(conn, &done).await?;
     Ok(outcomes)
+}
+
+/// Appends the audit events of `jobs`, in one statement.
+async fn append_events(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<(), sqlx::Error> {
+    if jobs.is_empty() {
+        return Ok(());
+    }
+    let mut query = QueryBuilder::<Sqlite>::new(
+        "INSERT INTO audit_events (at, project_id, actor, request_id, action, user_id, fields) ",
+    );
+    query.push_values(jobs, |mut row, job| {
+        row.push_bind(job.now)
+            .push_bind(job.project.as_str())
+            .push_bind(job.audit.actor.as_str())
+            .push_bind(job.audit.request_id.as_str())
+            .push_bind(job.audit.action.as_str())
+            .push_bind(job.id.to_string())
+            .push_bind(job.audit.fields.join(","));
+    });
+    query.build().execute(&mut *conn).await?;
+    Ok(())
 }
 
 async fn insert_all(
     conn: &mut SqliteConnection,
-    creates: &[&Job],
+    creates: &[(&Job, &UserKeys)],
 ) -> Result<HashSet<Uuid>, sqlx::Error> {
     if creates.is_empty() {
         return Ok(HashSet::new());
     }
     let mut query = QueryBuilder::<Sqlite>::new(INSERT_USER_COLUMNS);
-    query.push_values(creates, |mut row, job| {
+    query.push_values(creates, |mut row, (job, keys)| {
         row.push_bind(job.id.to_string())
             .push_bind(job.project.as_str())
-            .push_bind(&job.keys.email)
-            .push_bind(&job.keys.phone)
-            .push_bind(&job.keys.username)
-            .push_bind(&job.keys.document)
-            .push_bind(&job.keys.secure)
+            .push_bind(&keys.email)
+            .push_bind(&keys.phone)
+            .push_bind(&keys.username)
+            .push_bind(&keys.document)
+            .push_bind(&keys.secure)
             .push_bind(1_i64)
             .push_bind(job.now)
             .push_bind(job.now);
@@ -190,12 +233,17 @@ async fn queue_welcome_emails(
 }
 
 /// Rows changed: 1 if written, 0 if the user is no longer at `revision`.
-async fn update(conn: &mut SqliteConnection, job: &Job, revision: i64) -> Result<u64, sqlx::Error> {
+async fn update(
+    conn: &mut SqliteConnection,
+    job: &Job,
+    keys: &UserKeys,
+    revision: i64,
+) -> Result<u64, sqlx::Error> {
     let done = sqlx::query(UPDATE_USER)
-        .bind(&job.keys.phone)
-        .bind(&job.keys.username)
-        .bind(&job.keys.document)
-        .bind(&job.keys.secure)
+        .bind(&keys.phone)
+        .bind(&keys.username)
+        .bind(&keys.document)
+        .bind(&keys.secure)
         .bind(job.now)
         .bind(job.project.as_str())
         .bind(job.id.to_string())
@@ -209,9 +257,10 @@ async fn update(conn: &mut SqliteConnection, job: &Job, revision: i64) -> Result
 async fn taken(
     conn: &mut SqliteConnection,
     job: &Job,
+    keys: &UserKeys,
     except: Option<Uuid>,
 ) -> Result<StoreError, sqlx::Error> {
-    match Queries::<Sqlite>::which_conflict(conn, &job.project, &job.keys, except).await {
+    match Queries::<Sqlite>::which_conflict(conn, &job.project, keys, except).await {
         Ok(conflict) => Ok(StoreError::Conflict(conflict)),
         Err(StoreError::Database(e)) => Err(e),
         Err(other) => Ok(other),

@@ -1,7 +1,8 @@
 //! Applying an update: read, check the combination, write if nobody wrote in between.
 
+use fitmate_model::ApiVersion;
 use fitmate_model::UserChanges;
-use fitmate_store::{Project, Store, StoreError, StoredUser};
+use fitmate_store::{AuditEvent, Project, Store, StoreError, StoredUser};
 use uuid::Uuid;
 
 use super::App;
@@ -15,6 +16,16 @@ pub(crate) enum Target<'a> {
     Email(&'a fitmate_model::rules::Email),
     /// By identifier (the project API).
     Id(Uuid),
+}
+
+/// The names of the fields `changes` sets, as `version` names them, `secureMetadata`
+/// included: what an update's audit event lists.
+pub(crate) fn changed_fields(version: ApiVersion, changes: &UserChanges) -> Vec<String> {
+    let mut fields: Vec<String> = version.render_changes(changes).keys().cloned().collect();
+    if changes.secure_metadata.is_some() {
+        fields.push("secureMetadata".to_owned());
+    }
+    fields
 }
 
 /// How often an update is tried again when another one wrote the user first.
@@ -38,6 +49,7 @@ pub(crate) async fn update_user<S: Store>(
     project: &Project,
     target: Target<'_>,
     changes: &UserChanges,
+    audit: &AuditEvent,
 ) -> Result<StoredUser, ApiError> {
     let store = app.store();
     let mut approved_revision = None;
@@ -63,7 +75,10 @@ pub(crate) async fn update_user<S: Store>(
             approve(app, project, &current, changes).await?;
             approved_revision = Some(current.revision);
         }
-        match store.update_user(project.id(), &current, &next).await {
+        match store
+            .update_user(project.id(), &current, &next, audit)
+            .await
+        {
             Err(StoreError::Stale) => continue,
             done => return Ok(done?),
         }

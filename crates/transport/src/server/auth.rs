@@ -23,6 +23,7 @@ struct Redeem {
 pub(crate) async fn redeem<S: Store>(
     State(app): State<App<S>>,
     Client(client): Client,
+    headers: http::HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     // Every redeem costs a database write for a caller nobody has identified yet.
@@ -44,7 +45,7 @@ pub(crate) async fn redeem<S: Store>(
     })?;
     match app
         .store()
-        .redeem_magic_link(hash, jiff::Timestamp::now())
+        .redeem_magic_link(hash, jiff::Timestamp::now(), super::request_id_of(&headers))
         .await?
     {
         Some(identifier) => Ok(Json(serde_json::json!({"identifier": identifier})).into_response()),

@@ -40,6 +40,26 @@ pub(crate) struct Caller {
     pub(crate) project: ProjectId,
     pub(crate) settings: Arc<Project>,
     pub(crate) version: ApiVersion,
+    /// The key's prefix: the actor the audit trail names.
+    pub(crate) key_prefix: String,
+    /// The request's id, as the log and the audit trail name it.
+    pub(crate) request_id: String,
+}
+
+impl Caller {
+    /// The audit event of `action` by this caller on the fields named.
+    pub(crate) fn audit<F: Into<String>>(
+        &self,
+        action: fitmate_store::AuditAction,
+        fields: impl IntoIterator<Item = F>,
+    ) -> fitmate_store::AuditEvent {
+        fitmate_store::AuditEvent::new(
+            self.key_prefix.as_str(),
+            self.request_id.as_str(),
+            action,
+            fields,
+        )
+    }
 }
 
 fn bearer(headers: &HeaderMap) -> Option<&str> {
@@ -88,6 +108,8 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
             project: info.project,
             settings,
             version,
+            key_prefix: info.prefix,
+            request_id: super::request_id_of(&parts.headers).to_owned(),
         })
     }
 }

@@ -4,7 +4,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use fitmate_model::projects::UserProfile;
-use fitmate_store::Store;
+use fitmate_store::{AuditAction, Store};
 use uuid::Uuid;
 
 use super::App;
@@ -24,7 +24,12 @@ pub(crate) async fn update<S: Store>(
     let changes = caller.version.read_profile_update(&body)?;
     // Not a UUID: no user can have that identifier.
     let id = Uuid::parse_str(&user_id).map_err(|_| ApiError::UserNotFound)?;
-    let stored = apply::update_user(&app, &caller.settings, Target::Id(id), &changes).await?;
+    let audit = caller.audit(
+        AuditAction::Patch,
+        apply::changed_fields(caller.version, &changes),
+    );
+    let stored =
+        apply::update_user(&app, &caller.settings, Target::Id(id), &changes, &audit).await?;
     let suspensions = app
         .store()
         .active_suspensions(stored.id, jiff::Timestamp::now())

@@ -5,7 +5,7 @@ use axum::Json;
 use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use fitmate_model::CreateUserResponse;
-use fitmate_store::Store;
+use fitmate_store::{AuditAction, Store};
 
 use super::App;
 use super::apply::{self, Target};
@@ -18,7 +18,12 @@ pub(crate) async fn create<S: Store>(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let user = caller.version.read_create(&body)?;
-    let stored = app.store().create_user(&caller.project, &user).await?;
+    let given = caller.version.render_user(&user);
+    let audit = caller.audit(AuditAction::Create, given.keys());
+    let stored = app
+        .store()
+        .create_user(&caller.project, &user, &audit)
+        .await?;
     if caller.settings.settings.welcome_email {
         app.wake_mail();
     }
@@ -31,8 +36,18 @@ pub(crate) async fn update<S: Store>(
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let (email, changes) = caller.version.read_update(&body)?;
-    let stored =
-        apply::update_user(&app, &caller.settings, Target::Email(&email), &changes).await?;
+    let audit = caller.audit(
+        AuditAction::Update,
+        apply::changed_fields(caller.version, &changes),
+    );
+    let stored = apply::update_user(
+        &app,
+        &caller.settings,
+        Target::Email(&email),
+        &changes,
+        &audit,
+    )
+    .await?;
     Ok(Json(caller.version.render_updated(stored.id, &stored.user)).into_response())
 }
 
@@ -47,5 +62,11 @@ pub(crate) async fn retrieve<S: Store>(
         .user_by_email(&caller.project, &email)
         .await?
         .ok_or(ApiError::UserNotFound)?;
-    Ok(Json(caller.version.render_retrieved(stored.id, &stored.user)).into_response())
+    let answer = caller.version.render_retrieved(stored.id, &stored.user);
+    // The answer leaves only once the trail says who read which fields.
+    let audit = caller.audit(AuditAction::Retrieve, answer.data.keys());
+    app.store()
+        .record_read(&caller.project, stored.id, &audit)
+        .await?;
+    Ok(Json(answer).into_response())
 }

@@ -1,0 +1,25 @@
+-- The audit trail: one row per read or write of a user's data, naming fields, never
+-- values. Rows are only ever added: the triggers refuse every change and every deletion,
+-- including when a user is erased (events keep the user's id, not a reference to it).
+CREATE TABLE audit_events (
+    id         INTEGER PRIMARY KEY,
+    at         INTEGER NOT NULL,
+    project_id TEXT NOT NULL,
+    actor      TEXT NOT NULL,
+    request_id TEXT NOT NULL,
+    action     TEXT NOT NULL,
+    user_id    TEXT NOT NULL,
+    fields     TEXT NOT NULL
+) STRICT;
+
+CREATE INDEX audit_events_user ON audit_events (project_id, user_id);
+
+CREATE TRIGGER audit_events_no_update BEFORE UPDATE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit events cannot be changed or deleted');
+END;
+
+CREATE TRIGGER audit_events_no_delete BEFORE DELETE ON audit_events
+BEGIN
+    SELECT RAISE(ABORT, 'audit events cannot be changed or deleted');
+END;
