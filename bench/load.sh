@@ -5,7 +5,8 @@
 # run, driven by wrk (Debian's package, installed if missing) with 2 threads and 64
 # keep-alive connections.
 #
-# Run:  bash bench/load.sh [SCENARIO...]      (default: bare rejects creates updates patches)
+# Run:  bash bench/load.sh [SCENARIO...]      (default: bare rejects creates updates patches;
+#       also: retrieves)
 # Env:  SECS=60 per scenario, CONNECTIONS=64, THREADS=2,
 #       DATABASE=sqlite (a fresh file) or postgres (a fresh database on PG_URL, default
 #       postgres://postgres@127.0.0.1:5432, dropped at the end), REPLICAS=1 or 2 (PostgreSQL:

@@ -1,8 +1,9 @@
 -- The requests of one scenario of bench/load.sh, for wrk (https://github.com/wg/wrk).
 --
--- Environment: SCENARIO (bare, rejects, creates, updates, patches), KEY (the API key),
+-- Environment: SCENARIO (bare, rejects, creates, updates, patches, retrieves), KEY (the
+-- API key),
 -- RUN (a tag that keeps emails and phone numbers unique across wrk processes),
--- USERS (how many warm-up users exist, for updates) and IDS (a file of their ids, one per
+-- USERS (how many warm-up users exist, for updates and retrieves) and IDS (a file of their ids, one per
 -- line, for patches). Prints one RESULT line that bench/load.sh reads.
 
 local scenario = os.getenv("SCENARIO") or "creates"
@@ -66,6 +67,10 @@ function request()
     return wrk.format("POST", "/users/update", nil, string.format(
       '{"email":"warm%d@clinic.example","diabetes":%d,"metadata":{"round":%d}}',
       user, n % 4, n))
+  elseif scenario == "retrieves" then
+    local user = (n * 7919 + prefix) % users
+    return wrk.format("POST", "/users/retrieve", nil,
+      string.format('{"email":"warm%d@clinic.example"}', user))
   elseif scenario == "patches" then
     local user = ids[((n * 7919 + prefix) % #ids) + 1]
     return wrk.format("PATCH", "/bench/users/" .. user, nil,

@@ -52,6 +52,8 @@ pub struct PgStore {
     pub(crate) queries: Queries<Postgres>,
     /// Creates waiting together, committed together (see `batch`).
     creates: mpsc::Sender<batch::Create>,
+    /// The audit events of reads, committed together in the same way.
+    reads: mpsc::Sender<batch::Read>,
 }
 
 impl PgStore {
@@ -80,6 +82,7 @@ impl PgStore {
             .connect_with(options)
             .await?;
         let creates = batch::start(pool.clone(), settings.max_connections);
+        let reads = batch::start_reads(pool.clone(), settings.max_connections);
         Ok(PgStore {
             queries: Queries {
                 read: pool.clone(),
@@ -87,6 +90,7 @@ impl PgStore {
                 secrets,
             },
             creates,
+            reads,
         })
     }
 
@@ -205,7 +209,19 @@ impl Store for PgStore {
         user: uuid::Uuid,
         audit: &AuditEvent,
     ) -> Result<(), StoreError> {
-        self.queries.record_read(project, user, audit).await
+        let (done, answer) = oneshot::channel();
+        let read = batch::Read {
+            project: project.clone(),
+            user,
+            at: millis(Timestamp::now()),
+            event: audit.clone(),
+            done,
+        };
+        self.reads
+            .send(read)
+            .await
+            .map_err(|_| StoreError::Closed)?;
+        answer.await.map_err(|_| StoreError::Closed)?
     }
 
     async fn claim_due_emails(

@@ -366,18 +366,6 @@ where
         Ok(())
     }
 
-    /// Appends `event`, a read of user `user`, on its own.
-    pub(crate) async fn record_read(
-        &self,
-        project: &ProjectId,
-        user: Uuid,
-        event: &AuditEvent,
-    ) -> Result<(), StoreError> {
-        let mut conn = self.write.acquire().await?;
-        Self::append_event(&mut conn, millis(Timestamp::now()), project, user, event).await?;
-        Ok(())
-    }
-
     /// Suspends a user of `project` from `start` until `until`.
     pub(crate) async fn suspend(
         &self,

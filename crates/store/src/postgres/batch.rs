@@ -1,5 +1,5 @@
-//! Group commit of creates: creates waiting at the same moment are written by one statement,
-//! in one round trip and one commit.
+//! Group commit of creates, and of the audit events of reads: what waits at the same moment
+//! is written by one statement, in one round trip and one commit.
 //!
 //! Each create alone would cost PostgreSQL a statement, a commit and its flush of the
 //! write-ahead log. Instead a task of this replica takes every create waiting (up to
@@ -46,36 +46,45 @@ pub(super) struct Create {
     pub(super) done: oneshot::Sender<Result<(), StoreError>>,
 }
 
-/// Starts the batching task on `pool` (of `connections`); it ends when every sender is
-/// dropped.
+/// Starts the batching of creates on `pool` (of `connections`); it ends when every sender
+/// is dropped.
 pub(super) fn start(pool: PgPool, connections: u32) -> mpsc::Sender<Create> {
-    let (sender, creates) = mpsc::channel(QUEUE);
-    // Leave most of the pool to reads and updates.
-    let in_flight = IN_FLIGHT.min(connections.div_ceil(2)).max(1);
-    tokio::spawn(gather(
-        pool,
-        creates,
-        Arc::new(Semaphore::new(in_flight as usize)),
-    ));
-    sender
+    batches(pool, connections, |pool, batch| async move {
+        commit(&pool, batch).await;
+    })
 }
 
-async fn gather(pool: PgPool, mut creates: mpsc::Receiver<Create>, slots: Arc<Semaphore>) {
-    loop {
-        // Wait for a free slot first: the creates that arrive meanwhile join this batch.
-        let Ok(slot) = slots.clone().acquire_owned().await else {
-            return;
-        };
-        let mut batch = Vec::with_capacity(MAX_BATCH);
-        if creates.recv_many(&mut batch, MAX_BATCH).await == 0 {
-            return;
+/// Starts a task that gathers what is sent to it into batches of up to [`MAX_BATCH`] and
+/// hands each to `commit`, with up to [`IN_FLIGHT`] (at most half the pool) running at
+/// once, so a batch gathers while the previous one commits.
+pub(super) fn batches<T, F, Done>(pool: PgPool, connections: u32, commit: F) -> mpsc::Sender<T>
+where
+    T: Send + 'static,
+    F: Fn(PgPool, Vec<T>) -> Done + Send + 'static,
+    Done: std::future::Future<Output = ()> + Send + 'static,
+{
+    let (sender, mut waiting) = mpsc::channel(QUEUE);
+    // Leave most of the pool to reads and single writes.
+    let in_flight = IN_FLIGHT.min(connections.div_ceil(2)).max(1);
+    let slots = Arc::new(Semaphore::new(in_flight as usize));
+    tokio::spawn(async move {
+        loop {
+            // Wait for a free slot first: what arrives meanwhile joins this batch.
+            let Ok(slot) = slots.clone().acquire_owned().await else {
+                return;
+            };
+            let mut batch = Vec::with_capacity(MAX_BATCH);
+            if waiting.recv_many(&mut batch, MAX_BATCH).await == 0 {
+                return;
+            }
+            let done = commit(pool.clone(), batch);
+            tokio::spawn(async move {
+                done.await;
+                drop(slot);
+            });
         }
-        let pool = pool.clone();
-        tokio::spawn(async move {
-            commit(&pool, batch).await;
-            drop(slot);
-        });
-    }
+    });
+    sender
 }
 
 /// Writes `batch` and answers each create.
@@ -189,4 +198,58 @@ async fn taken(pool: &PgPool, create: &Create) -> Result<(), StoreError> {
     let conflict =
         Queries::<Postgres>::which_conflict(&mut conn, &create.project, &create.keys, None).await?;
     Err(StoreError::Conflict(conflict))
+}
+
+/// The audit event of one read, waiting for its batch; `done` is answered once it is kept.
+pub(super) struct Read {
+    pub(super) project: ProjectId,
+    pub(super) user: Uuid,
+    pub(super) at: i64,
+    pub(super) event: AuditEvent,
+    pub(super) done: oneshot::Sender<Result<(), StoreError>>,
+}
+
+/// Starts the batching of read events on `pool`: reads arriving together have their
+/// events appended by one statement and one commit, as creates do, instead of a commit
+/// (and a flush of PostgreSQL's log) each.
+pub(super) fn start_reads(pool: PgPool, connections: u32) -> mpsc::Sender<Read> {
+    batches(pool, connections, |pool, batch: Vec<Read>| async move {
+        match append_reads(&pool, &batch).await {
+            Ok(()) => {
+                for read in batch {
+                    let _ = read.done.send(Ok(()));
+                }
+            }
+            Err(_) if batch.len() > 1 => {
+                for read in batch {
+                    let outcome = append_reads(&pool, std::slice::from_ref(&read)).await;
+                    let _ = read.done.send(outcome.map_err(Into::into));
+                }
+            }
+            Err(e) => {
+                if let Some(read) = batch.into_iter().next() {
+                    let _ = read.done.send(Err(e.into()));
+                }
+            }
+        }
+    })
+}
+
+async fn append_reads(pool: &PgPool, batch: &[Read]) -> Result<(), sqlx::Error> {
+    let column = |f: fn(&Read) -> String| batch.iter().map(f).collect::<Vec<_>>();
+    sqlx::query(
+        "INSERT INTO audit_events (at, project_id, actor, request_id, action, user_id, fields)
+         SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[],
+                              $6::text[], $7::text[])",
+    )
+    .bind(batch.iter().map(|r| r.at).collect::<Vec<_>>())
+    .bind(column(|r| r.project.as_str().to_owned()))
+    .bind(column(|r| r.event.actor.clone()))
+    .bind(column(|r| r.event.request_id.clone()))
+    .bind(column(|r| r.event.action.as_str().to_owned()))
+    .bind(column(|r| r.user.to_string()))
+    .bind(column(|r| r.event.fields.join(",")))
+    .execute(pool)
+    .await?;
+    Ok(())
 }
