@@ -54,6 +54,10 @@ pub(crate) struct ServeArgs {
     /// otherwise clients choose their own address.
     #[arg(long, value_name = "HEADER", env = "FITMATE_CLIENT_ADDRESS_HEADER")]
     client_address_header: Option<http::HeaderName>,
+    /// How long the answer of a create, update or PATCH sent with an Idempotency-Key is kept
+    /// for its retries, in hours.
+    #[arg(long, value_name = "HOURS", env = "FITMATE_IDEMPOTENCY_TTL_HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(1..=720))]
+    idempotency_ttl_hours: u64,
     /// The most connections open at once; more wait to be accepted until one closes.
     /// Keep it under the process's open-file limit (ulimit -n).
     #[arg(long, value_name = "N", env = "FITMATE_MAX_CONNECTIONS", default_value_t = 4096, value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
@@ -179,6 +183,7 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
             burst: per_second.saturating_mul(std::num::NonZeroU32::new(5).unwrap_or(per_second)),
         });
     config.client_address_header = args.client_address_header.clone();
+    config.idempotency_ttl = Duration::from_secs(args.idempotency_ttl_hours * 3600);
     config.max_connections = usize::try_from(args.max_connections).unwrap_or(usize::MAX);
     config.rate_limit = match (
         std::num::NonZeroU32::new(args.rate_limit),

@@ -8,6 +8,7 @@ mod audit;
 mod cli;
 mod client;
 mod harness;
+mod idempotency;
 mod import;
 mod mail;
 mod outage;

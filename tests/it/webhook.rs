@@ -22,6 +22,8 @@ pub(crate) enum Mode {
     Unsigned,
     WrongSecret,
     Hang,
+    /// Approves, signed, after a second.
+    SlowApprove,
 }
 
 /// A receiver that refuses (401) any call whose signature or shape is wrong, and otherwise
@@ -68,6 +70,17 @@ impl Respond for Receiver {
                 return ResponseTemplate::new(200)
                     .set_body_json(json!({"valid": true}))
                     .set_delay(Duration::from_secs(20));
+            }
+            Mode::SlowApprove => {
+                let body = serde_json::to_vec(&json!({"valid": true})).unwrap();
+                return ResponseTemplate::new(200)
+                    .insert_header("content-type", "application/json")
+                    .insert_header(
+                        "x-response-signature",
+                        webhook_signature(SECRET, &timestamp, &body).as_str(),
+                    )
+                    .set_body_bytes(body)
+                    .set_delay(Duration::from_secs(1));
             }
         };
         let body = serde_json::to_vec(&answer).unwrap();

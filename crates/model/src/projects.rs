@@ -272,6 +272,12 @@ pub enum ErrorCode {
     /// nothing was changed. Send the update again.
     #[serde(rename = "user/conflict")]
     Conflict,
+    /// 422: the `Idempotency-Key` was used with another request.
+    #[serde(rename = "user/idempotency-key-reused")]
+    IdempotencyKeyReused,
+    /// 409: a request with this `Idempotency-Key` is still running.
+    #[serde(rename = "user/idempotency-key-in-use")]
+    IdempotencyKeyInUse,
     /// 400: the `Fitmate-Version` header names no supported version.
     #[serde(rename = "user/unsupported-version")]
     UnsupportedVersion,
@@ -314,6 +320,8 @@ impl ErrorCode {
             ErrorCode::NotFound => "user/not-found",
             ErrorCode::UsernameTaken => "user/username-taken",
             ErrorCode::Conflict => "user/conflict",
+            ErrorCode::IdempotencyKeyReused => "user/idempotency-key-reused",
+            ErrorCode::IdempotencyKeyInUse => "user/idempotency-key-in-use",
             ErrorCode::UnsupportedVersion => "user/unsupported-version",
             ErrorCode::MethodNotAllowed => "user/method-not-allowed",
             ErrorCode::RequestTimeout => "user/request-timeout",

@@ -114,6 +114,12 @@ codes! {
     InvalidToken = "invalid_token",
     /// More faults were found than an answer lists; the message gives how many were left out.
     TooManyFaults = "too_many_faults",
+    /// The `Idempotency-Key` header is not 1 to 255 printable ASCII characters.
+    InvalidIdempotencyKey = "invalid_idempotency_key",
+    /// The `Idempotency-Key` was used with another request (method, path, version or body).
+    IdempotencyKeyReused = "idempotency_key_reused",
+    /// A request with this `Idempotency-Key` is still running; retry after it ends.
+    IdempotencyKeyInUse = "idempotency_key_in_use",
 }
 
 impl fmt::Display for Code {

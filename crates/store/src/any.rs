@@ -7,8 +7,9 @@ use jiff::Timestamp;
 use uuid::Uuid;
 
 use crate::{
-    ApiKey, AuditEvent, AuditFilter, AuditRecord, KeyInfo, NewProject, OutboxEntry, PendingEmail,
-    PgSettings, PgStore, Project, ProjectId, SqliteStore, Store, StoreError, StoredUser,
+    ApiKey, AuditEvent, AuditFilter, AuditRecord, IdempotencyClaim, IdempotencyState,
+    IdempotentAnswer, KeyInfo, NewProject, OutboxEntry, PendingEmail, PgSettings, PgStore, Project,
+    ProjectId, SqliteStore, Store, StoreError, StoredUser,
 };
 
 /// Either backend, picked by the URL's scheme: `sqlite:` or `postgres:`/`postgresql:`.
@@ -176,6 +177,30 @@ impl Store for AnyStore {
     }
     async fn audit_events(&self, filter: &AuditFilter) -> Result<Vec<AuditRecord>, StoreError> {
         both!(self, s => s.audit_events(filter))
+    }
+    async fn claim_idempotency_key(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<IdempotencyState, StoreError> {
+        both!(self, s => s.claim_idempotency_key(claim))
+    }
+    async fn save_idempotent_answer(
+        &self,
+        project: &ProjectId,
+        key: &str,
+        answer: &IdempotentAnswer,
+    ) -> Result<(), StoreError> {
+        both!(self, s => s.save_idempotent_answer(project, key, answer))
+    }
+    async fn release_idempotency_key(
+        &self,
+        project: &ProjectId,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        both!(self, s => s.release_idempotency_key(project, key))
+    }
+    async fn purge_idempotency_keys(&self, now: Timestamp) -> Result<u64, StoreError> {
+        both!(self, s => s.purge_idempotency_keys(now))
     }
     async fn suspend(
         &self,

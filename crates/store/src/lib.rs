@@ -4,6 +4,7 @@
 mod any;
 mod audit;
 mod error;
+mod idempotency;
 mod keys;
 mod postgres;
 mod project;
@@ -24,6 +25,7 @@ use uuid::Uuid;
 pub use any::{AnyStore, Backend};
 pub use audit::{AuditAction, AuditEvent, AuditFilter, AuditRecord, MAGIC_LINK, OPERATOR};
 pub use error::{Conflict, StoreError};
+pub use idempotency::{IdempotencyClaim, IdempotencyState, IdempotentAnswer};
 pub use keys::{ApiKey, KEY_PREFIX_CHARS, KeyInfo};
 pub use postgres::{PgSettings, PgStore};
 pub use project::{InvalidProjectId, NewProject, Project, ProjectId};
@@ -159,6 +161,36 @@ pub trait Store: Clone + Send + Sync + 'static {
         user: Uuid,
         audit: &AuditEvent,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Claims an idempotency key for a request, or says who has it: see
+    /// [`IdempotencyState`]. A key whose answer expired, or whose holder's lease ended with
+    /// no answer saved and the same fingerprint, is claimed afresh.
+    fn claim_idempotency_key(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> impl Future<Output = Result<IdempotencyState, StoreError>> + Send;
+
+    /// Saves the answer of the request that claimed `key`, for its retries.
+    fn save_idempotent_answer(
+        &self,
+        project: &ProjectId,
+        key: &str,
+        answer: &IdempotentAnswer,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Gives up a claim whose request saved no answer (it changed nothing), so that a retry
+    /// runs afresh at once.
+    fn release_idempotency_key(
+        &self,
+        project: &ProjectId,
+        key: &str,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// Forgets the keys that expired by `now`; answers how many.
+    fn purge_idempotency_keys(
+        &self,
+        now: Timestamp,
+    ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
     /// The audit events matching `filter`, oldest first.
     fn audit_events(

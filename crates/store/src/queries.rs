@@ -16,6 +16,7 @@ use sqlx::{ColumnIndex, Database, Decode, Encode, Executor, IntoArguments, Pool,
 use uuid::Uuid;
 
 use crate::audit::{AuditAction, AuditEvent, AuditFilter, AuditRecord, INSERT_EVENT, MAGIC_LINK};
+use crate::idempotency::{IdempotencyClaim, IdempotencyState, IdempotentAnswer};
 use crate::keys::{self, ApiKey, KeyInfo};
 use crate::rows::{is_unique_violation, millis, timestamp};
 use crate::{
@@ -452,6 +453,7 @@ where
         }
         let id = user.to_string();
         for statement in [
+            "DELETE FROM idempotency_keys WHERE user_id = $1",
             "DELETE FROM magic_links WHERE user_id = $1",
             "DELETE FROM outbox WHERE user_id = $1",
             "DELETE FROM suspensions WHERE user_id = $1",
@@ -465,6 +467,116 @@ where
         Self::append_event(&mut tx, millis(Timestamp::now()), project, user, event).await?;
         tx.commit().await?;
         Ok(())
+    }
+
+    /// Claims an idempotency key, or reads who holds it.
+    pub(crate) async fn claim_idempotency_key(
+        &self,
+        claim: &IdempotencyClaim,
+    ) -> Result<IdempotencyState, StoreError> {
+        // A row deleted between the two statements (expired and purged) is claimed again.
+        for _ in 0..3 {
+            let claimed = sqlx::query::<DB>(
+                "INSERT INTO idempotency_keys
+                 (project_id, key, fingerprint, created_at, expires_at, lease_until)
+                 VALUES ($1, $2, $3, $4, $5, $6)
+                 ON CONFLICT (project_id, key) DO UPDATE
+                 SET fingerprint = excluded.fingerprint, created_at = excluded.created_at,
+                     expires_at = excluded.expires_at, lease_until = excluded.lease_until,
+                     status = NULL, body = NULL, user_id = NULL
+                 WHERE idempotency_keys.expires_at <= excluded.created_at
+                    OR (idempotency_keys.status IS NULL
+                        AND idempotency_keys.lease_until <= excluded.created_at
+                        AND idempotency_keys.fingerprint = excluded.fingerprint)
+                 RETURNING project_id",
+            )
+            .bind(claim.project.as_str())
+            .bind(claim.key.as_str())
+            .bind(&claim.fingerprint[..])
+            .bind(millis(claim.now))
+            .bind(millis(claim.expires_at))
+            .bind(millis(claim.lease_until))
+            .fetch_optional(&self.write)
+            .await?;
+            if claimed.is_some() {
+                return Ok(IdempotencyState::Claimed);
+            }
+            let held = sqlx::query::<DB>(
+                "SELECT fingerprint, status, body FROM idempotency_keys
+                 WHERE project_id = $1 AND key = $2",
+            )
+            .bind(claim.project.as_str())
+            .bind(claim.key.as_str())
+            .fetch_optional(&self.write)
+            .await?;
+            let Some(row) = held else { continue };
+            let stored: &[u8] = row.try_get("fingerprint")?;
+            let fingerprint: [u8; 32] = stored
+                .try_into()
+                .map_err(|_| StoreError::corrupt("idempotency key", "fingerprint length"))?;
+            let status: Option<i64> = row.try_get("status")?;
+            return Ok(match status {
+                None => IdempotencyState::Running { fingerprint },
+                Some(status) => IdempotencyState::Answered {
+                    fingerprint,
+                    status: u16::try_from(status)
+                        .map_err(|e| StoreError::corrupt("idempotency key", e))?,
+                    body: row.try_get::<&[u8], _>("body")?.to_vec(),
+                },
+            });
+        }
+        Err(StoreError::corrupt(
+            "idempotency key",
+            "neither claimed nor found three times",
+        ))
+    }
+
+    /// Saves the answer of the request that claimed `key`.
+    pub(crate) async fn save_idempotent_answer(
+        &self,
+        project: &ProjectId,
+        key: &str,
+        answer: &IdempotentAnswer,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<DB>(
+            "UPDATE idempotency_keys SET status = $1, body = $2, user_id = $3
+             WHERE project_id = $4 AND key = $5",
+        )
+        .bind(i64::from(answer.status))
+        .bind(&answer.body[..])
+        .bind(answer.user.map(|u| u.to_string()))
+        .bind(project.as_str())
+        .bind(key)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Gives up a claim with no answer saved.
+    pub(crate) async fn release_idempotency_key(
+        &self,
+        project: &ProjectId,
+        key: &str,
+    ) -> Result<(), StoreError> {
+        sqlx::query::<DB>(
+            "DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2 AND status IS NULL",
+        )
+        .bind(project.as_str())
+        .bind(key)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    /// Forgets the keys that expired by `now`.
+    pub(crate) async fn purge_idempotency_keys(&self, now: Timestamp) -> Result<u64, StoreError> {
+        let gone = sqlx::query::<DB>(
+            "DELETE FROM idempotency_keys WHERE expires_at <= $1 RETURNING expires_at",
+        )
+        .bind(millis(now))
+        .fetch_all(&self.write)
+        .await?;
+        Ok(gone.len() as u64)
     }
 
     /// The audit events matching `filter`, oldest first.
@@ -882,6 +994,32 @@ macro_rules! shared_store_methods {
             filter: &crate::AuditFilter,
         ) -> Result<Vec<crate::AuditRecord>, StoreError> {
             self.queries.audit_events(filter).await
+        }
+        async fn claim_idempotency_key(
+            &self,
+            claim: &crate::IdempotencyClaim,
+        ) -> Result<crate::IdempotencyState, StoreError> {
+            self.queries.claim_idempotency_key(claim).await
+        }
+        async fn save_idempotent_answer(
+            &self,
+            project: &ProjectId,
+            key: &str,
+            answer: &crate::IdempotentAnswer,
+        ) -> Result<(), StoreError> {
+            self.queries
+                .save_idempotent_answer(project, key, answer)
+                .await
+        }
+        async fn release_idempotency_key(
+            &self,
+            project: &ProjectId,
+            key: &str,
+        ) -> Result<(), StoreError> {
+            self.queries.release_idempotency_key(project, key).await
+        }
+        async fn purge_idempotency_keys(&self, now: jiff::Timestamp) -> Result<u64, StoreError> {
+            self.queries.purge_idempotency_keys(now).await
         }
         async fn active_suspensions(
             &self,

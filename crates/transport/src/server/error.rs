@@ -42,6 +42,10 @@ pub enum ApiError {
     /// 409: the user kept changing while the validation webhook was asked about the
     /// update; nothing was written.
     ChangedWhileApproving,
+    /// 422: the idempotency key was used with another request.
+    IdempotencyKeyReused,
+    /// 409: a request with this idempotency key is still running.
+    IdempotencyKeyInUse,
     /// 410: the magic link was used already, has expired, or never existed.
     LinkGone,
     /// 408: the body did not arrive within this long; the connection is closed.
@@ -98,6 +102,20 @@ impl ApiError {
         )
     }
 
+    /// Whether the request changed nothing and a new attempt may go otherwise: a 400, the
+    /// 409 of a user that kept changing, the 503 of a webhook that could not be asked. An
+    /// idempotency key is released for these, not saved.
+    pub(crate) fn asks_for_a_new_attempt(&self) -> bool {
+        matches!(
+            self,
+            ApiError::Invalid(_)
+                | ApiError::UnknownVersion(_)
+                | ApiError::WebhookRejected(_)
+                | ApiError::ChangedWhileApproving
+                | ApiError::WebhookUnavailable
+        )
+    }
+
     /// The status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -109,7 +127,10 @@ impl ApiError {
             ApiError::LinkGone => StatusCode::GONE,
             ApiError::Forbidden => StatusCode::FORBIDDEN,
             ApiError::UserNotFound | ApiError::RouteNotFound => StatusCode::NOT_FOUND,
-            ApiError::Taken(_) | ApiError::ChangedWhileApproving => StatusCode::CONFLICT,
+            ApiError::Taken(_)
+            | ApiError::ChangedWhileApproving
+            | ApiError::IdempotencyKeyInUse => StatusCode::CONFLICT,
+            ApiError::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
             ApiError::BodyTimeout(_) => StatusCode::REQUEST_TIMEOUT,
             ApiError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
@@ -156,6 +177,9 @@ impl ApiError {
     const WEBHOOK_UNAVAILABLE: &'static str =
         "The project's validation webhook could not be asked; nothing was changed";
     const LINK_GONE: &'static str = "This magic link was already used or has expired";
+    const KEY_REUSED: &'static str = "This Idempotency-Key was used with another request (method, path, version or body); use a new key for a new request";
+    const KEY_IN_USE: &'static str =
+        "A request with this Idempotency-Key is still running; retry after it ends";
     const CHANGED_WHILE_APPROVING: &'static str = "The user kept changing while the project's validation webhook was asked about this update; nothing was changed. Send the update again";
 
     /// The JSON body in `format`.
@@ -180,6 +204,22 @@ impl ApiError {
             }
             ApiError::WebhookUnavailable => ErrorBody::message(Self::WEBHOOK_UNAVAILABLE),
             ApiError::ChangedWhileApproving => ErrorBody::message(Self::CHANGED_WHILE_APPROVING),
+            ApiError::IdempotencyKeyReused => ErrorBody::from_report(
+                Fault::new(
+                    "Idempotency-Key",
+                    Code::IdempotencyKeyReused,
+                    Self::KEY_REUSED,
+                )
+                .into(),
+            ),
+            ApiError::IdempotencyKeyInUse => ErrorBody::from_report(
+                Fault::new(
+                    "Idempotency-Key",
+                    Code::IdempotencyKeyInUse,
+                    Self::KEY_IN_USE,
+                )
+                .into(),
+            ),
             ApiError::LinkGone => ErrorBody::message(Self::LINK_GONE),
             ApiError::Taken(Conflict::Email) => ErrorBody::email_exists(),
             ApiError::Taken(Conflict::Phone) => ErrorBody::phone_exists(),
@@ -229,6 +269,12 @@ impl ApiError {
             }
             ApiError::ChangedWhileApproving => {
                 Body::new(ErrorCode::Conflict, Self::CHANGED_WHILE_APPROVING)
+            }
+            ApiError::IdempotencyKeyReused => {
+                Body::new(ErrorCode::IdempotencyKeyReused, Self::KEY_REUSED)
+            }
+            ApiError::IdempotencyKeyInUse => {
+                Body::new(ErrorCode::IdempotencyKeyInUse, Self::KEY_IN_USE)
             }
             ApiError::LinkGone => Body::new(ErrorCode::NotFound, Self::LINK_GONE),
             ApiError::Taken(_) => Body::new(ErrorCode::UsernameTaken, "Username already taken"),

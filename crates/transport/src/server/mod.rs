@@ -21,6 +21,7 @@ mod client_limit;
 mod error;
 mod extract;
 mod finish;
+mod idempotency;
 mod keys;
 mod mail;
 mod projects;
@@ -50,6 +51,7 @@ use tracing::Span;
 
 pub use error::{ApiError, BODY_LIMIT, DRAIN_LIMIT};
 pub use extract::VERSION_HEADER;
+pub use idempotency::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use mail::{Delivery, MailConfig, check as check_mail};
 pub use webhook::signature as webhook_signature;
 pub use webhook_address::{check_webhook_url, refused_address};
@@ -89,6 +91,8 @@ pub struct ServerConfig {
     /// (`X-Forwarded-For`); its rightmost address is the client's. `None` takes the
     /// connection's peer. Set it only behind a proxy that sets the header itself.
     pub client_address_header: Option<http::HeaderName>,
+    /// How long an idempotency key's answer is kept for retries.
+    pub idempotency_ttl: Duration,
     /// Whether validation webhooks may be called at private addresses (10/8, 172.16/12,
     /// 192.168/16, 100.64/10, fc00::/7). Link-local and metadata addresses never may.
     pub allow_private_webhooks: bool,
@@ -135,6 +139,7 @@ impl Default for ServerConfig {
             max_connections: 4096,
             client_address_header: None,
             allow_private_webhooks: false,
+            idempotency_ttl: Duration::from_secs(24 * 3600),
         }
     }
 }
@@ -251,6 +256,17 @@ impl<S: Store> App<S> {
         &self.inner.http
     }
 
+    /// How long an idempotency key's answer is kept.
+    pub(crate) fn idempotency_ttl(&self) -> Duration {
+        self.inner.config.idempotency_ttl
+    }
+
+    /// How long a request holds its idempotency key while it runs: twice the request
+    /// timeout, so a request that ran out of time has surely stopped writing.
+    pub(crate) fn idempotency_lease(&self) -> Duration {
+        self.inner.config.request_timeout.saturating_mul(2)
+    }
+
     /// Whether validation webhooks may be called at private addresses.
     pub(crate) fn allow_private_webhooks(&self) -> bool {
         self.inner.config.allow_private_webhooks
@@ -324,6 +340,20 @@ pub async fn serve<S: Store>(
             mail_stopped,
         ))
     });
+    // Expired idempotency keys are forgotten every few minutes, by each replica (the
+    // deletes of several replicas only overlap).
+    let purger = {
+        let store = app.store().clone();
+        tokio::spawn(async move {
+            let mut every = tokio::time::interval(IDEMPOTENCY_PURGE_EVERY);
+            loop {
+                every.tick().await;
+                if let Err(error) = store.purge_idempotency_keys(jiff::Timestamp::now()).await {
+                    tracing::warn!(%error, "forgetting expired idempotency keys failed");
+                }
+            }
+        })
+    };
     let router = router(app);
     let graceful = hyper_util::server::graceful::GracefulShutdown::new();
     let mut http = hyper::server::conn::http1::Builder::new();
@@ -380,6 +410,7 @@ pub async fn serve<S: Store>(
         });
     }
     drop(listener);
+    purger.abort();
     if tokio::time::timeout(config.request_timeout, graceful.shutdown())
         .await
         .is_err()
@@ -407,6 +438,9 @@ pub const HEADER_LIMIT: usize = 32 * 1024;
 
 /// The most header fields a request may carry (431 past it).
 const MAX_HEADERS: usize = 100;
+
+/// How often expired idempotency keys are deleted.
+const IDEMPOTENCY_PURGE_EVERY: Duration = Duration::from_secs(600);
 
 /// How long a stopping server waits for the welcome email being delivered.
 const MAIL_STOP_GRACE: Duration = Duration::from_secs(10);

@@ -5,17 +5,21 @@ use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Response};
 use fitmate_model::projects::UserProfile;
 use fitmate_store::{AuditAction, Store};
+use http::{HeaderMap, Method, Uri};
 use uuid::Uuid;
 
 use super::App;
 use super::apply::{self, Target};
 use super::error::ApiError;
 use super::extract::{Caller, JsonBody};
+use super::idempotency;
 
 pub(crate) async fn update<S: Store>(
     State(app): State<App<S>>,
     Path((project_id, user_id)): Path<(String, String)>,
     caller: Caller,
+    uri: Uri,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     if project_id != caller.project.as_str() {
@@ -28,11 +32,24 @@ pub(crate) async fn update<S: Store>(
         AuditAction::Patch,
         apply::changed_fields(caller.version, &changes),
     );
-    let stored =
-        apply::update_user(&app, &caller.settings, Target::Id(id), &changes, &audit).await?;
-    let suspensions = app
-        .store()
-        .active_suspensions(stored.id, jiff::Timestamp::now())
-        .await?;
-    Ok(Json(UserProfile::new(stored.id, &stored.user, suspensions)).into_response())
+    let write = async {
+        let stored =
+            apply::update_user(&app, &caller.settings, Target::Id(id), &changes, &audit).await?;
+        let suspensions = app
+            .store()
+            .active_suspensions(stored.id, jiff::Timestamp::now())
+            .await?;
+        let answer = Json(UserProfile::new(stored.id, &stored.user, suspensions));
+        Ok((answer.into_response(), Some(stored.id)))
+    };
+    idempotency::once(
+        &app,
+        &caller,
+        &Method::PATCH,
+        uri.path(),
+        &headers,
+        &body,
+        write,
+    )
+    .await
 }

@@ -6,33 +6,50 @@ use axum::extract::State;
 use axum::response::{IntoResponse, Response};
 use fitmate_model::CreateUserResponse;
 use fitmate_store::{AuditAction, Store};
+use http::{HeaderMap, Method};
 
 use super::App;
 use super::apply::{self, Target};
 use super::error::ApiError;
 use super::extract::{Caller, JsonBody};
+use super::idempotency;
 
 pub(crate) async fn create<S: Store>(
     State(app): State<App<S>>,
     caller: Caller,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let user = caller.version.read_create(&body)?;
     let given = caller.version.render_user(&user);
     let audit = caller.audit(AuditAction::Create, given.keys());
-    let stored = app
-        .store()
-        .create_user(&caller.project, &user, &audit)
-        .await?;
-    if caller.settings.settings.welcome_email {
-        app.wake_mail();
-    }
-    Ok(Json(CreateUserResponse::new(&stored.user.email, stored.id)).into_response())
+    let write = async {
+        let stored = app
+            .store()
+            .create_user(&caller.project, &user, &audit)
+            .await?;
+        if caller.settings.settings.welcome_email {
+            app.wake_mail();
+        }
+        let answer = Json(CreateUserResponse::new(&stored.user.email, stored.id));
+        Ok((answer.into_response(), Some(stored.id)))
+    };
+    idempotency::once(
+        &app,
+        &caller,
+        &Method::POST,
+        "/users/create",
+        &headers,
+        &body,
+        write,
+    )
+    .await
 }
 
 pub(crate) async fn update<S: Store>(
     State(app): State<App<S>>,
     caller: Caller,
+    headers: HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
     let (email, changes) = caller.version.read_update(&body)?;
@@ -40,15 +57,28 @@ pub(crate) async fn update<S: Store>(
         AuditAction::Update,
         apply::changed_fields(caller.version, &changes),
     );
-    let stored = apply::update_user(
+    let write = async {
+        let stored = apply::update_user(
+            &app,
+            &caller.settings,
+            Target::Email(&email),
+            &changes,
+            &audit,
+        )
+        .await?;
+        let answer = Json(caller.version.render_updated(stored.id, &stored.user));
+        Ok((answer.into_response(), Some(stored.id)))
+    };
+    idempotency::once(
         &app,
-        &caller.settings,
-        Target::Email(&email),
-        &changes,
-        &audit,
+        &caller,
+        &Method::POST,
+        "/users/update",
+        &headers,
+        &body,
+        write,
     )
-    .await?;
-    Ok(Json(caller.version.render_updated(stored.id, &stored.user)).into_response())
+    .await
 }
 
 pub(crate) async fn retrieve<S: Store>(

@@ -1,0 +1,18 @@
+-- Idempotency keys: the first request with a key claims it (a lease while it runs); its
+-- answer is kept until `expires_at` and replayed to retries of the same request. The
+-- answer may hold the user's data, so it names the user, and erasing the user erases it.
+CREATE TABLE idempotency_keys (
+    project_id  TEXT NOT NULL,
+    key         TEXT NOT NULL,
+    fingerprint BLOB NOT NULL,
+    created_at  INTEGER NOT NULL,
+    expires_at  INTEGER NOT NULL,
+    lease_until INTEGER NOT NULL,
+    status      INTEGER,
+    body        BLOB,
+    user_id     TEXT,
+    PRIMARY KEY (project_id, key)
+) STRICT;
+
+CREATE INDEX idempotency_keys_expiry ON idempotency_keys (expires_at);
+CREATE INDEX idempotency_keys_user ON idempotency_keys (user_id) WHERE user_id IS NOT NULL;

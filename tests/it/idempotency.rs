@@ -1,0 +1,275 @@
+//! `Idempotency-Key`: a retried write gets the first answer, byte for byte, and one effect.
+
+use std::time::Duration;
+
+use fitmate_store::{AuditFilter, Store};
+use serde_json::{Value, json};
+
+use crate::harness::{TestServer, user};
+
+/// What came back, as bytes: status, `Idempotent-Replayed`, body.
+pub(crate) async fn send_keyed(
+    base: &str,
+    key: &str,
+    method: reqwest::Method,
+    path: &str,
+    idempotency: &str,
+    body: &Value,
+) -> (u16, Option<String>, Vec<u8>) {
+    let response = reqwest::Client::new()
+        .request(method, format!("{base}{path}"))
+        .bearer_auth(key)
+        .header("Fitmate-Version", "2023-10-04")
+        .header("Idempotency-Key", idempotency)
+        .json(body)
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let replayed = response
+        .headers()
+        .get("idempotent-replayed")
+        .map(|v| v.to_str().unwrap().to_owned());
+    (status, replayed, response.bytes().await.unwrap().to_vec())
+}
+
+async fn creates_of(server: &TestServer) -> usize {
+    server
+        .store
+        .audit_events(&AuditFilter::default())
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.action == "create")
+        .count()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retried_create_gets_the_first_answer_and_creates_one_user() {
+    let server = TestServer::start().await;
+    let post = reqwest::Method::POST;
+    let first = send_keyed(
+        &server.base,
+        &server.key,
+        post.clone(),
+        "/users/create",
+        "create-1",
+        &user(1),
+    )
+    .await;
+    assert_eq!(first.0, 200, "{:?}", String::from_utf8_lossy(&first.2));
+    assert_eq!(first.1, None, "a first answer is not a replay");
+    let again = send_keyed(
+        &server.base,
+        &server.key,
+        post.clone(),
+        "/users/create",
+        "create-1",
+        &user(1),
+    )
+    .await;
+    assert_eq!(again.0, 200);
+    assert_eq!(again.1.as_deref(), Some("true"));
+    assert_eq!(again.2, first.2, "the first answer, byte for byte");
+    assert_eq!(creates_of(&server).await, 1, "one user created");
+
+    // The quoted form of the IETF draft names the same key.
+    let quoted = send_keyed(
+        &server.base,
+        &server.key,
+        post.clone(),
+        "/users/create",
+        "\"create-1\"",
+        &user(1),
+    )
+    .await;
+    assert_eq!((quoted.0, quoted.2), (200, first.2.clone()));
+
+    // Another body under the same key: 422, and nothing created.
+    let other = send_keyed(
+        &server.base,
+        &server.key,
+        post.clone(),
+        "/users/create",
+        "create-1",
+        &user(2),
+    )
+    .await;
+    assert_eq!(other.0, 422);
+    let body: Value = serde_json::from_slice(&other.2).unwrap();
+    assert_eq!(body["errors"][0]["code"], "idempotency_key_reused");
+    assert_eq!(body["errors"][0]["field"], "Idempotency-Key");
+    assert_eq!(creates_of(&server).await, 1);
+
+    // A 409 is an answer too: replayed, not re-run.
+    let taken = send_keyed(
+        &server.base,
+        &server.key,
+        post.clone(),
+        "/users/create",
+        "create-2",
+        &user(1),
+    )
+    .await;
+    assert_eq!(taken.0, 409);
+    let taken_again = send_keyed(
+        &server.base,
+        &server.key,
+        post.clone(),
+        "/users/create",
+        "create-2",
+        &user(1),
+    )
+    .await;
+    assert_eq!(
+        (taken_again.0, taken_again.1.as_deref()),
+        (409, Some("true"))
+    );
+    assert_eq!(taken_again.2, taken.2);
+
+    // Keys are the project's: another project's key may use the same one.
+    let elsewhere = server
+        .key_for("elsewhere", fitmate_model::ApiVersion::V2023_10_04)
+        .await;
+    let fresh = send_keyed(
+        &server.base,
+        &elsewhere,
+        post,
+        "/users/create",
+        "create-1",
+        &user(1),
+    )
+    .await;
+    assert_eq!((fresh.0, fresh.1), (200, None));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_body_is_not_saved_and_a_malformed_key_is_400() {
+    let server = TestServer::start().await;
+    let post = reqwest::Method::POST;
+    let mut bad = user(1);
+    bad["height"] = json!("5ft 13in");
+    let refused = send_keyed(
+        &server.base,
+        &server.key,
+        post.clone(),
+        "/users/create",
+        "k-400",
+        &bad,
+    )
+    .await;
+    assert_eq!(refused.0, 400);
+    // The key is free: the corrected body goes through under it.
+    let fixed = send_keyed(
+        &server.base,
+        &server.key,
+        post.clone(),
+        "/users/create",
+        "k-400",
+        &user(1),
+    )
+    .await;
+    assert_eq!((fixed.0, fixed.1), (200, None));
+
+    let long = "k".repeat(256);
+    let malformed = send_keyed(
+        &server.base,
+        &server.key,
+        post,
+        "/users/create",
+        &long,
+        &user(2),
+    )
+    .await;
+    assert_eq!(malformed.0, 400);
+    let body: Value = serde_json::from_slice(&malformed.2).unwrap();
+    assert_eq!(body["errors"][0]["code"], "invalid_idempotency_key");
+    assert_eq!(creates_of(&server).await, 1);
+}
+
+/// While the first PATCH is held by a webhook that answers slowly, a retry with the same key
+/// gets 409; once it is answered, the retry gets its answer.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_retry_while_the_first_is_running_is_409_then_replayed() {
+    let mock = crate::webhook::receiver(crate::webhook::Mode::SlowApprove).await;
+    let server = TestServer::start().await;
+    let mut project = fitmate_store::NewProject::new("clinic".parse().unwrap());
+    project.validation_webhook = Some(mock.uri());
+    project.webhook_secret = Some(crate::webhook::SECRET.to_owned());
+    project.webhook_timeout_ms = 5_000;
+    let key = server.project_with(&project).await;
+    let created = send_keyed(
+        &server.base,
+        &key,
+        reqwest::Method::POST,
+        "/users/create",
+        "c",
+        &user(1),
+    )
+    .await;
+    let id: Value = serde_json::from_slice(&created.2).unwrap();
+    let path = format!("/clinic/users/{}", id["identifier"].as_str().unwrap());
+    let patch = json!({"update": {"bio": "Runner"}});
+
+    let first = {
+        let (base, key, path, patch) = (
+            server.base.clone(),
+            key.clone(),
+            path.clone(),
+            patch.clone(),
+        );
+        tokio::spawn(async move {
+            send_keyed(
+                &base,
+                &key,
+                reqwest::Method::PATCH,
+                &path,
+                "patch-1",
+                &patch,
+            )
+            .await
+        })
+    };
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    let during = send_keyed(
+        &server.base,
+        &key,
+        reqwest::Method::PATCH,
+        &path,
+        "patch-1",
+        &patch,
+    )
+    .await;
+    assert_eq!(during.0, 409, "{}", String::from_utf8_lossy(&during.2));
+    let body: Value = serde_json::from_slice(&during.2).unwrap();
+    assert_eq!(body["code"], "user/idempotency-key-in-use");
+
+    let first = first.await.unwrap();
+    assert_eq!(first.0, 200, "{}", String::from_utf8_lossy(&first.2));
+    let after = send_keyed(
+        &server.base,
+        &key,
+        reqwest::Method::PATCH,
+        &path,
+        "patch-1",
+        &patch,
+    )
+    .await;
+    assert_eq!((after.0, after.1.as_deref()), (200, Some("true")));
+    assert_eq!(after.2, first.2);
+    let calls = mock.received_requests().await.unwrap().len();
+    assert_eq!(calls, 1, "the webhook was asked once: one update");
+
+    let reused = send_keyed(
+        &server.base,
+        &key,
+        reqwest::Method::PATCH,
+        &path,
+        "patch-1",
+        &json!({"update": {"bio": "Swimmer"}}),
+    )
+    .await;
+    assert_eq!(reused.0, 422);
+    let body: Value = serde_json::from_slice(&reused.2).unwrap();
+    assert_eq!(body["code"], "user/idempotency-key-reused");
+}
