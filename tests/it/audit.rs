@@ -75,10 +75,26 @@ async fn each_read_and_write_leaves_one_event_naming_fields_never_values() {
         .await;
     assert_eq!(redeemed.status, 200);
     // What fails writes nothing, so it leaves no event: a create of a taken email.
+    let total = |server: &TestServer| {
+        let store = server.store.clone();
+        async move {
+            store
+                .audit_events(&AuditFilter::default())
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    let before = total(&server).await;
     let taken = server
         .post_in("2023-10-04", "/users/create", &user(1))
         .await;
     assert_eq!(taken.status, 409);
+    assert_eq!(
+        total(&server).await,
+        before,
+        "a refused create leaves no event"
+    );
 
     let events = events_of(&server, &id).await;
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();

@@ -286,3 +286,32 @@ async fn an_email_deferred_past_the_retry_window_bounces_and_its_reason_quotes_n
         "{reason}"
     );
 }
+
+/// A 5xx about the sending side (a policy or login refusal, here 5.7.1) is not a bounce: a
+/// misconfigured server would otherwise bounce every email for good. It is retried.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refusal_about_the_sender_is_retried_not_bounced() {
+    let (url, offered) = refusing_smtp("550 5.7.1 <{address}>: Relay access denied");
+    let server = TestServer::start_with(mail(Delivery::Smtp(url), Duration::from_secs(3600))).await;
+    let id = server.create(&user(6)).await;
+    let started = Instant::now();
+    let pending = loop {
+        let all = server.store.emails(None, false, 10).await.unwrap();
+        if let Some(email) = all.into_iter().find(|e| e.attempts > 0) {
+            break email;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "no attempt in 15 s"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(pending.user.to_string(), id);
+    assert_eq!(pending.bounced_at, None, "{pending:?}");
+    assert_eq!(offered.load(Ordering::SeqCst), 1);
+    let reason = pending.last_error.unwrap();
+    assert!(
+        reason.contains("SMTP 550 5.7.1") && !reason.contains("patient6"),
+        "{reason}"
+    );
+}

@@ -6,8 +6,17 @@ use fitmate_transport::client::{Client, Environment};
 
 use crate::harness::{TestServer, user};
 
-/// The values of `user(1)` that name or describe the person.
-const USER_ONE_VALUES: &[&str] = &["Lovelace", "patient1@", "7700", "1815", "5ft"];
+/// The values of `user(1)` that name or describe the person, as they would show in a
+/// `Debug` form (the date's parts, the height's numbers).
+const USER_ONE_VALUES: &[&str] = &[
+    "Lovelace",
+    "patient1@",
+    "0000001",
+    "1985",
+    "feet: 5",
+    "5ft",
+    "150.0",
+];
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn debug_of_user_data_and_credentials_shows_no_value() {

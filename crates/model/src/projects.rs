@@ -92,7 +92,7 @@ impl RequestBody for UpdateUserRequest {
             Ok(update) if report.is_empty() => Ok(Ok(UpdateUserRequest { update })),
             Ok(_) => Ok(Err(report)),
             Err(faults) => {
-                report.extend(faults);
+                report.append(faults);
                 Ok(Err(report))
             }
         }

@@ -355,6 +355,19 @@ impl Report {
         }
     }
 
+    /// Adds the faults of `other`, and counts the faults it only counted.
+    pub fn append(&mut self, other: Report) {
+        let unlisted = other.unlisted;
+        for fault in other.faults {
+            if fault.code != Code::TooManyFaults {
+                self.push(fault);
+            }
+        }
+        for _ in 0..unlisted {
+            self.push_with(|| Fault::new("", Code::TooManyFaults, ""));
+        }
+    }
+
     /// Adds the fault of the value held by `field`, and those it carries for other members.
     pub fn push_rule(&mut self, field: &str, error: &RuleError) {
         self.push_with(|| Fault::from_rule(field, error));

@@ -24,7 +24,7 @@ pub const MAX_POUNDS: f64 = 1500.0;
 /// );
 /// # Ok::<(), fitmate_rules::RuleError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Height {
     feet: u8,
     inches: u8,
@@ -117,7 +117,7 @@ json_schema_of!(
 /// assert!(Pounds::new(0.0).is_err());
 /// # Ok::<(), fitmate_rules::RuleError>(())
 /// ```
-#[derive(Debug, Clone, Copy, PartialEq, PartialOrd)]
+#[derive(Clone, Copy, PartialEq, PartialOrd)]
 pub struct Pounds(f64);
 
 impl Pounds {
@@ -211,3 +211,5 @@ json_schema_of!(
         "examples": [130, "130.5"],
     })
 );
+
+crate::redacted_debug!(Height, Pounds);

@@ -49,23 +49,24 @@ pub(super) struct Create {
 /// Starts the batching of creates on `pool` (of `connections`); it ends when every sender
 /// is dropped.
 pub(super) fn start(pool: PgPool, connections: u32) -> mpsc::Sender<Create> {
-    batches(pool, connections, |pool, batch| async move {
+    // Creates may take up to a quarter of the pool, reads' events another quarter: the rest
+    // is left to reads, updates and the outbox.
+    let in_flight = IN_FLIGHT.min(connections.div_ceil(4)).max(1);
+    batches(pool, in_flight, |pool, batch| async move {
         commit(&pool, batch).await;
     })
 }
 
 /// Starts a task that gathers what is sent to it into batches of up to [`MAX_BATCH`] and
-/// hands each to `commit`, with up to [`IN_FLIGHT`] (at most half the pool) running at
-/// once, so a batch gathers while the previous one commits.
-pub(super) fn batches<T, F, Done>(pool: PgPool, connections: u32, commit: F) -> mpsc::Sender<T>
+/// hands each to `commit`, with up to `in_flight` running at once (each holds a connection),
+/// so a batch gathers while the previous one commits.
+pub(super) fn batches<T, F, Done>(pool: PgPool, in_flight: u32, commit: F) -> mpsc::Sender<T>
 where
     T: Send + 'static,
     F: Fn(PgPool, Vec<T>) -> Done + Send + 'static,
     Done: std::future::Future<Output = ()> + Send + 'static,
 {
     let (sender, mut waiting) = mpsc::channel(QUEUE);
-    // Leave most of the pool to reads and single writes.
-    let in_flight = IN_FLIGHT.min(connections.div_ceil(2)).max(1);
     let slots = Arc::new(Semaphore::new(in_flight as usize));
     tokio::spawn(async move {
         loop {
@@ -213,7 +214,8 @@ pub(super) struct Read {
 /// events appended by one statement and one commit, as creates do, instead of a commit
 /// (and a flush of PostgreSQL's log) each.
 pub(super) fn start_reads(pool: PgPool, connections: u32) -> mpsc::Sender<Read> {
-    batches(pool, connections, |pool, batch: Vec<Read>| async move {
+    let in_flight = IN_FLIGHT.min(connections.div_ceil(4)).max(1);
+    batches(pool, in_flight, |pool, batch: Vec<Read>| async move {
         match append_reads(&pool, &batch).await {
             Ok(()) => {
                 for read in batch {

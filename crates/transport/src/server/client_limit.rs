@@ -34,24 +34,46 @@ impl<S: Send + Sync> FromRequestParts<S> for Client {
     }
 }
 
-/// The client address of a request on a connection from `peer`: the rightmost address in
-/// `header` when one is trusted (the one the nearest proxy appended), else the peer's.
+/// The client address of a request on a connection from `peer`: the last entry of
+/// `header` when one is trusted (the one the nearest proxy appended), else the peer's. An
+/// entry that is not an address (`unknown`, garbage) falls back to the peer, never to an
+/// earlier entry, which the client may have written itself. A port is dropped.
 pub(crate) fn client_address(
     peer: IpAddr,
     header: Option<&http::HeaderName>,
     headers: &http::HeaderMap,
 ) -> IpAddr {
     header
-        .and_then(|name| {
-            headers
-                .get_all(name)
-                .iter()
-                .filter_map(|value| value.to_str().ok())
-                .flat_map(|value| value.split(','))
-                .filter_map(|entry| entry.trim().parse::<IpAddr>().ok())
-                .next_back()
-        })
+        .and_then(|name| headers.get_all(name).iter().next_back())
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.rsplit(',').next())
+        .and_then(|entry| parse_address(entry.trim()))
         .unwrap_or(peer)
+}
+
+/// An address as proxies write it: `203.0.113.9`, `203.0.113.9:4711`, `2001:db8::1` or
+/// `[2001:db8::1]:4711`.
+fn parse_address(entry: &str) -> Option<IpAddr> {
+    entry
+        .parse::<IpAddr>()
+        .ok()
+        .or_else(|| entry.parse::<std::net::SocketAddr>().ok().map(|a| a.ip()))
+}
+
+/// The bucket an address counts against: IPv4 addresses on their own, IPv6 addresses by
+/// their /64, which one subscriber usually holds whole (so rotating addresses within it
+/// gains nothing).
+fn bucket_of(address: IpAddr) -> IpAddr {
+    match address {
+        IpAddr::V4(_) => address,
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let [a, b, c, d, ..] = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(a, b, c, d, 0, 0, 0, 0))
+            }
+        },
+    }
 }
 
 /// How many checks pass between two sweeps of forgotten addresses.
@@ -79,6 +101,7 @@ impl ClientLimiter {
 
     /// `Err` with how long to wait while `client` is past its rate; takes nothing.
     pub(crate) fn still_blocked(&self, client: IpAddr) -> Result<(), Duration> {
+        let client = bucket_of(client);
         let now = Instant::now();
         match self
             .blocked
@@ -94,6 +117,7 @@ impl ClientLimiter {
     /// Takes one unit of unauthenticated work for `client`: `Err` with how long to wait
     /// when its bucket is empty, and it stays blocked that long.
     pub(crate) fn take(&self, client: IpAddr) -> Result<(), Duration> {
+        let client = bucket_of(client);
         if self.checks.fetch_add(1, Ordering::Relaxed) % SWEEP_EVERY == SWEEP_EVERY - 1 {
             self.sweep();
         }

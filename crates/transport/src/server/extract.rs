@@ -78,11 +78,12 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
             .get::<super::client_limit::ClientAddr>()
             .map(|c| c.0);
         let limiter = app.clients().zip(client);
-        // A client past its rate of unknown keys is refused without a database read; a
-        // key it already used successfully is still served from the cache below.
+        // A client past its rate of unknown keys is refused without a database read,
+        // unless the key was accepted before (a partner behind the same address).
         let cached = app.inner.keys.cached(key);
         if cached.is_none()
             && let Some((limiter, client)) = limiter
+            && !app.inner.keys.accepted_before(key)
         {
             limiter
                 .still_blocked(client)

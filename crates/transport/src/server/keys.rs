@@ -18,6 +18,10 @@ const CAPACITY: usize = 10_000;
 pub(crate) struct KeyCache {
     ttl: Duration,
     entries: Mutex<HashMap<[u8; 32], (Accepted, Instant)>>,
+    /// Every key accepted since start (by digest, at most [`CAPACITY`]), however long ago:
+    /// a client address past its rate of unknown keys still gets these looked up, so a
+    /// partner sharing an address with a guesser is not locked out.
+    ever: Mutex<std::collections::HashSet<[u8; 32]>>,
 }
 
 /// A live key and its project.
@@ -28,6 +32,7 @@ impl KeyCache {
         KeyCache {
             ttl,
             entries: Mutex::new(HashMap::new()),
+            ever: Mutex::new(std::collections::HashSet::new()),
         }
     }
 
@@ -43,6 +48,13 @@ impl KeyCache {
         (at.elapsed() < self.ttl).then(|| info.clone())
     }
 
+    /// Whether `presented` was accepted at some point since the server started (it may have
+    /// been revoked since: the store still decides).
+    pub(crate) fn accepted_before(&self, presented: &str) -> bool {
+        let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        self.ever.lock().is_ok_and(|ever| ever.contains(&digest))
+    }
+
     /// The live key `presented` is and its project, from memory if it was accepted less
     /// than `ttl` ago.
     pub(crate) async fn authenticate<S: Store>(
@@ -50,10 +62,12 @@ impl KeyCache {
         store: &S,
         presented: &str,
     ) -> Result<Option<Accepted>, StoreError> {
-        if self.ttl.is_zero() {
-            return lookup(store, presented).await;
-        }
         let digest: [u8; 32] = Sha256::digest(presented.as_bytes()).into();
+        if self.ttl.is_zero() {
+            let found = lookup(store, presented).await?;
+            self.remember(digest, found.is_some());
+            return Ok(found);
+        }
         let now = Instant::now();
         if let Ok(entries) = self.entries.lock()
             && let Some((info, at)) = entries.get(&digest)
@@ -62,6 +76,7 @@ impl KeyCache {
             return Ok(Some(info.clone()));
         }
         let found = lookup(store, presented).await?;
+        self.remember(digest, found.is_some());
         if let Ok(mut entries) = self.entries.lock() {
             match &found {
                 Some(info) => {
@@ -76,6 +91,17 @@ impl KeyCache {
             }
         }
         Ok(found)
+    }
+}
+
+impl KeyCache {
+    fn remember(&self, digest: [u8; 32], accepted: bool) {
+        if accepted && let Ok(mut ever) = self.ever.lock() {
+            if ever.len() >= CAPACITY {
+                ever.clear();
+            }
+            ever.insert(digest);
+        }
     }
 }
 

@@ -120,15 +120,41 @@ enum Failure {
     Temporary(String),
 }
 
-/// What an SMTP error says, without the server's words: its kind and reply code only.
+/// What an SMTP error says, without the server's words: its kind, its reply code and its
+/// enhanced status code (RFC 3463) only. An email bounces only when the refusal is about
+/// the recipient (enhanced status 5.1.x or 5.2.x, or, without one, 550, 551 or 553): a
+/// 5xx about the sender, the login or a policy (a misconfigured server) is retried like a
+/// temporary failure, so that fixing the configuration delivers the emails queued meanwhile.
 fn smtp_failure(error: &lettre::transport::smtp::Error) -> Failure {
-    let code = error
-        .status()
-        .map_or_else(String::new, |code| format!(" (SMTP {code})"));
+    let code = error.status().map(|code| code.to_string());
+    // The first word of the server's text, when it is an enhanced status code: a code,
+    // never an address, so it may be kept.
+    let enhanced = std::error::Error::source(error)
+        .map(|text| text.to_string())
+        .and_then(|text| text.split_whitespace().next().map(str::to_owned))
+        .filter(|word| is_enhanced_status(word));
+    let codes = match (&code, &enhanced) {
+        (Some(code), Some(enhanced)) => format!(" (SMTP {code} {enhanced})"),
+        (Some(code), None) => format!(" (SMTP {code})"),
+        _ => String::new(),
+    };
     if error.is_permanent() {
-        Failure::Permanent(format!("the mail server refused the email for good{code}"))
+        let about_recipient = match &enhanced {
+            Some(enhanced) => enhanced.starts_with("5.1.") || enhanced.starts_with("5.2."),
+            None => matches!(code.as_deref(), Some("550" | "551" | "553")),
+        };
+        if about_recipient {
+            Failure::Permanent(format!(
+                "the mail server refused the recipient for good{codes}"
+            ))
+        } else {
+            Failure::Temporary(format!(
+                "the mail server refused the email{codes}; retried in case the cause is the \
+                 sending side's configuration"
+            ))
+        }
     } else if error.is_transient() {
-        Failure::Temporary(format!("the mail server deferred the email{code}"))
+        Failure::Temporary(format!("the mail server deferred the email{codes}"))
     } else if error.is_timeout() {
         Failure::Temporary("the mail server did not answer in time".to_owned())
     } else if error.is_tls() {
@@ -142,13 +168,29 @@ fn smtp_failure(error: &lettre::transport::smtp::Error) -> Failure {
     }
 }
 
-/// Makes the mail-drop folder, readable by its owner alone when this call creates it.
+/// Whether `word` is an enhanced status code: `class.subject.detail`, e.g. `5.1.1`.
+fn is_enhanced_status(word: &str) -> bool {
+    let mut parts = word.split('.');
+    let class = parts.next().unwrap_or("");
+    let rest: Vec<&str> = parts.collect();
+    matches!(class, "2" | "4" | "5")
+        && rest.len() == 2
+        && rest
+            .iter()
+            .all(|p| (1..=3).contains(&p.len()) && p.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// Makes the mail-drop folder if missing, and readable by its owner alone.
 fn make_private_folder(folder: &std::path::Path) -> std::io::Result<()> {
     let mut builder = std::fs::DirBuilder::new();
     builder.recursive(true);
     #[cfg(unix)]
     std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
-    builder.create(folder)
+    builder.create(folder)?;
+    // A folder made by an earlier version, or by hand, is made private too.
+    #[cfg(unix)]
+    std::fs::set_permissions(folder, std::os::unix::fs::PermissionsExt::from_mode(0o700))?;
+    Ok(())
 }
 
 /// Writes one email into the mail-drop folder as `<uuid>.eml`, mode `0600`. It is written
@@ -360,6 +402,24 @@ mod tests {
         assert_eq!(backoff(1), Duration::from_secs(10));
         assert_eq!(backoff(3), Duration::from_secs(40));
         assert_eq!(backoff(20), MAX_BACKOFF);
+    }
+
+    #[test]
+    fn enhanced_status_codes_are_told_from_addresses() {
+        for code in ["5.1.1", "4.7.1", "5.7.26", "2.0.0"] {
+            assert!(is_enhanced_status(code), "{code}");
+        }
+        for word in [
+            "<patient@clinic.org>:",
+            "550",
+            "5.1",
+            "5.1.1.1",
+            "6.1.1",
+            "5.a.1",
+            "",
+        ] {
+            assert!(!is_enhanced_status(word), "{word}");
+        }
     }
 
     #[test]

@@ -26,10 +26,27 @@ const URL_MAX_BYTES: usize = 2048;
 pub fn refused_address(ip: IpAddr, allow_private: bool) -> Option<&'static str> {
     match ip {
         IpAddr::V4(v4) => refused_v4(v4, allow_private),
-        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+        IpAddr::V6(v6) => match embedded_v4(v6) {
             Some(v4) => refused_v4(v4, allow_private),
             None => refused_v6(v6, allow_private),
         },
+    }
+}
+
+/// The IPv4 address an IPv6 address stands for: IPv4-mapped (`::ffff:a.b.c.d`), NAT64's
+/// well-known prefix (`64:ff9b::/96`) and 6to4 (`2002:aabb:ccdd::/48`). Each reaches the IPv4
+/// address, so each is judged as it.
+fn embedded_v4(ip: Ipv6Addr) -> Option<Ipv4Addr> {
+    let s = ip.segments();
+    let v4 = |hi: u16, lo: u16| Ipv4Addr::from((u32::from(hi) << 16) | u32::from(lo));
+    if let Some(v4) = ip.to_ipv4_mapped() {
+        Some(v4)
+    } else if s[..6] == [0x64, 0xff9b, 0, 0, 0, 0] {
+        Some(v4(s[6], s[7]))
+    } else if s[0] == 0x2002 {
+        Some(v4(s[1], s[2]))
+    } else {
+        None
     }
 }
 
@@ -202,6 +219,9 @@ mod tests {
             ("fe80::1", true),
             ("fd00:ec2::254", true),
             ("::ffff:169.254.169.254", true),
+            ("64:ff9b::a9fe:a9fe", true),
+            ("2002:a9fe:a9fe::1", true),
+            ("64:ff9b::a00:1", false),
             ("10.0.0.1", false),
             ("172.20.0.1", false),
             ("192.168.1.10", false),
