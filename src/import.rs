@@ -115,7 +115,7 @@ fn failure_code(error: &Error) -> &'static str {
         Error::Forbidden => "forbidden",
         Error::WebhookRejected(_) => "validation_failed",
         Error::Unavailable { .. } => "unavailable",
-        Error::Transport(_) | Error::Unsettled(_) => "no_answer",
+        Error::Transport(_) => "no_answer",
         _ => "server_error",
     }
 }

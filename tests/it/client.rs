@@ -162,3 +162,76 @@ async fn server_refusals_arrive_as_their_variants() {
         .unwrap_err();
     assert!(matches!(taken, Error::UsernameTaken), "{taken:?}");
 }
+
+/// A proxy in front of `upstream` that passes every connection through, except that the
+/// first one's answer is swallowed: the request reaches the server, the client sees the
+/// connection close.
+async fn proxy_dropping_the_first_answer(upstream: String) -> String {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use tokio::io::AsyncReadExt;
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = format!("http://{}", listener.local_addr().unwrap());
+    let first = Arc::new(AtomicBool::new(true));
+    tokio::spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let drop_answer = first.swap(false, Ordering::SeqCst);
+            let upstream = upstream.clone();
+            tokio::spawn(async move {
+                let server = tokio::net::TcpStream::connect(&upstream).await.unwrap();
+                let (mut from_client, mut to_client) = client.into_split();
+                let (mut from_server, mut to_server) = server.into_split();
+                let forward = tokio::spawn(async move {
+                    let _ = tokio::io::copy(&mut from_client, &mut to_server).await;
+                });
+                if drop_answer {
+                    // The answer has begun: the request was handled. Drop both ends.
+                    let mut byte = [0u8; 1];
+                    let _ = from_server.read(&mut byte).await;
+                    forward.abort();
+                    drop(to_client);
+                } else {
+                    let _ = tokio::io::copy(&mut from_server, &mut to_client).await;
+                    forward.abort();
+                }
+            });
+        }
+    });
+    url
+}
+
+/// The typed client's create, whose first answer is lost on the way back, is retried under
+/// the same Idempotency-Key: one user is created, and the client gets its identifier.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_create_whose_answer_is_lost_creates_one_user() {
+    use fitmate_store::Store;
+    let server = TestServer::start().await;
+    let upstream = server.base.trim_start_matches("http://").to_owned();
+    let proxy = proxy_dropping_the_first_answer(upstream).await;
+    let client = Client::builder(Environment::Custom(proxy), &server.key)
+        .build()
+        .unwrap();
+    let created = client.create_user(&current_create(1)).await.unwrap();
+    let stored = server
+        .store
+        .user_by_email(
+            &"sandbox".parse().unwrap(),
+            &email("patient1@clinic.example"),
+        )
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(created.identifier, stored.id);
+    let creates = server
+        .store
+        .audit_events(&fitmate_store::AuditFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "create")
+        .count();
+    assert_eq!(
+        creates, 1,
+        "one user created, though the create was sent twice"
+    );
+}

@@ -107,6 +107,42 @@ fn fitmate_errors(extra: &[(&str, &str)]) -> Map<String, Value> {
     responses
 }
 
+/// Adds `Idempotency-Key` to a write: the header, the replay header of its answers, the
+/// 422 of a key reused with another request and the 409 of one still running.
+fn idempotent(operation: &mut Value, error: &Value, reused: &str, in_use: &str) {
+    if let Some(parameters) = operation["parameters"].as_array_mut() {
+        parameters.push(json!({"$ref": "#/components/parameters/IdempotencyKey"}));
+    }
+    let responses = &mut operation["responses"];
+    if let Some(answers) = responses.as_object_mut() {
+        for (status, answer) in answers.iter_mut() {
+            if status.starts_with('2') || status.starts_with('4') && status != "400" {
+                answer["headers"]["Idempotent-Replayed"] = json!({
+                    "description": "`true` when this is the saved answer of an earlier request with the same Idempotency-Key.",
+                    "schema": {"type": "string", "enum": ["true"]},
+                });
+            }
+        }
+    }
+    let conflict = responses["409"]["description"]
+        .as_str()
+        .unwrap_or("")
+        .trim_end_matches('.')
+        .to_owned();
+    responses["409"] = answer(
+        error.clone(),
+        &format!(
+            "{conflict}; or {in_use}: a request with this Idempotency-Key is still running, retry after it ends."
+        ),
+    );
+    responses["422"] = answer(
+        error.clone(),
+        &format!(
+            "{reused}: this Idempotency-Key was used with another request (method, path, version or body)."
+        ),
+    );
+}
+
 fn fitmate_operation(
     operation_id: &str,
     summary: &str,
@@ -214,7 +250,7 @@ fn document(scope: Scope) -> Value {
             "description": "The user just created, by its identifier.",
         },
     });
-    let update = fitmate_operation(
+    let mut update = fitmate_operation(
         "updateUser",
         "Update a user",
         "Changes the fields given of the user with this email; metadata, when given, replaces the stored object whole. In 2023-10-04 only glp1drugs, diabetes, doctorFullname, medicalClearanceDescription and metadata may change. A project with a validation webhook has it approve the update first.",
@@ -293,7 +329,7 @@ fn document(scope: Scope) -> Value {
             "The user's profile after the update.",
         ),
     );
-    let patch = json!({
+    let mut patch = json!({
         "patch": {
             "operationId": "updateUserProfile",
             "summary": "Update a user's profile",
@@ -309,6 +345,32 @@ fn document(scope: Scope) -> Value {
             "responses": patch_responses,
         }
     });
+
+    for (operation, method, error, reused, in_use) in [
+        (
+            &mut create,
+            "post",
+            &error,
+            "`idempotency_key_reused`",
+            "`idempotency_key_in_use`",
+        ),
+        (
+            &mut update,
+            "post",
+            &error,
+            "`idempotency_key_reused`",
+            "`idempotency_key_in_use`",
+        ),
+        (
+            &mut patch,
+            "patch",
+            &project_error,
+            "`user/idempotency-key-reused`",
+            "`user/idempotency-key-in-use`",
+        ),
+    ] {
+        idempotent(&mut operation[method], error, reused, in_use);
+    }
 
     let redeem = json!({
         "post": {
@@ -438,7 +500,16 @@ fn document(scope: Scope) -> Value {
                 "scheme": "bearer",
                 "description": "An API key of the project: Authorization: Bearer <key>.",
             }},
-            "parameters": {"FitmateVersion": version_parameter},
+            "parameters": {
+                "FitmateVersion": version_parameter,
+                "IdempotencyKey": {
+                    "name": "Idempotency-Key",
+                    "in": "header",
+                    "required": false,
+                    "description": "Makes the write safe to retry: the first request's answer is saved and replayed, byte for byte and with `Idempotent-Replayed: true`, to any retry with the same key and the same request (method, path, version and body) for 24 hours. Keys are the project's. Use a new key (a UUID) for each new request. A 400 is not saved, so a corrected body may reuse the key.",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 257, "pattern": "^(?:[ -~]{1,255}|\"(?:[ !#-\\[\\]-~]|\\\\[\"\\\\]){1,255}\")$"},
+                },
+            },
         },
     });
     let schemas = crate::schemas::used_definitions(&document, definitions, "#/components/schemas/");

@@ -57,10 +57,6 @@ pub enum Error {
     /// No answer: connecting, sending or reading failed, or timed out.
     #[error("no answer from the server: {0}")]
     Transport(#[source] reqwest::Error),
-    /// A create whose outcome could not be known (no answer after it was sent), and the
-    /// user with that email could not be read either; retrieve it later to know.
-    #[error("the create may or may not have happened; retrieve the user to know")]
-    Unsettled(#[source] Box<Error>),
 }
 
 fn message(report: &Report) -> String {
@@ -100,7 +96,6 @@ impl Error {
             Error::Forbidden => Some(403),
             Error::Unavailable { status, .. } | Error::Server { status, .. } => Some(*status),
             Error::Transport(e) => e.status().map(|s| s.as_u16()),
-            Error::Unsettled(inner) => inner.status(),
         }
     }
 
@@ -108,7 +103,7 @@ impl Error {
     /// did not answer. A client error (4xx other than 408 and 429) never is.
     pub fn is_retryable(&self) -> bool {
         match self {
-            Error::Unavailable { .. } | Error::Transport(_) | Error::Unsettled(_) => true,
+            Error::Unavailable { .. } | Error::Transport(_) => true,
             Error::Server { status, .. } => matches!(status, 502..=504),
             _ => false,
         }

@@ -200,9 +200,9 @@ impl Client {
     }
 
     /// `POST /users/create` in the current version. Checked locally first (unless turned
-    /// off). If no answer comes after sending (or a 502/503/504), the user is read back by
-    /// email: the same data means the create happened and its answer is returned; other
-    /// data is [`Error::EmailExists`]; no user means it did not, and it is sent again.
+    /// off). Every attempt carries the same fresh `Idempotency-Key`: if no answer comes
+    /// after sending (or a 502/503/504), the retry gets the first create's answer when it
+    /// happened, so one call creates one user at most.
     pub async fn create_user(
         &self,
         request: &head::CreateUserRequest,
@@ -211,17 +211,18 @@ impl Client {
             request.check().map_err(Error::Invalid)?;
         }
         let body = serde_json::to_vec(request).map_err(|e| local_fault("", &e))?;
-        let expected = request
-            .clone()
-            .into_user()
-            .ok()
-            .map(|user| ApiVersion::CURRENT.render_user(&user));
-        self.create(ApiVersion::CURRENT, &request.email, body, expected)
-            .await
+        self.write(
+            reqwest::Method::POST,
+            "/users/create",
+            ApiVersion::CURRENT,
+            body,
+            ErrorFormat::Fitmate,
+        )
+        .await
     }
 
     /// `POST /users/update` in the current version: changes the fields given of the user
-    /// with this email.
+    /// with this email. Retried under one `Idempotency-Key`, so it applies once.
     pub async fn update_user(
         &self,
         request: &head::UpdateUserRequest,
@@ -230,7 +231,7 @@ impl Client {
             request.check().map_err(Error::Invalid)?;
         }
         let body = serde_json::to_vec(request).map_err(|e| local_fault("", &e))?;
-        self.call(
+        self.write(
             reqwest::Method::POST,
             "/users/update",
             ApiVersion::CURRENT,
@@ -255,7 +256,8 @@ impl Client {
     }
 
     /// `PATCH /{project}/users/{user}`: changes the fields given of a user's profile and
-    /// answers the profile with its active suspensions.
+    /// answers the profile with its active suspensions. Retried under one
+    /// `Idempotency-Key`, so it applies once.
     pub async fn update_user_profile(
         &self,
         project: &str,
@@ -267,7 +269,7 @@ impl Client {
             projects::UpdateUserRequest::from_slice(&body).map_err(Error::Invalid)?;
         }
         let path = format!("/{project}/users/{user}");
-        self.call(
+        self.write(
             reqwest::Method::PATCH,
             &path,
             self.version,
@@ -277,8 +279,9 @@ impl Client {
         .await
     }
 
-    /// Sends one request, retrying as the policy says; for idempotent calls.
-    async fn call<R: DeserializeOwned>(
+    /// Sends a write under a fresh `Idempotency-Key`, reused by every retry: a retry of a
+    /// write that happened gets its answer, not a second effect.
+    async fn write<R: DeserializeOwned>(
         &self,
         method: reqwest::Method,
         path: &str,
@@ -286,10 +289,34 @@ impl Client {
         body: Vec<u8>,
         format: ErrorFormat,
     ) -> Result<R, Error> {
+        let key = Uuid::new_v4().to_string();
+        self.call(method, path, version, body, format, Some(&key))
+            .await
+    }
+
+    /// Sends one request, retrying as the policy says: a read, or a write under
+    /// `idempotency_key`. A retry that finds the first attempt still running on the server
+    /// (409 `idempotency_key_in_use`) waits and tries again.
+    async fn call<R: DeserializeOwned>(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        version: ApiVersion,
+        body: Vec<u8>,
+        format: ErrorFormat,
+        idempotency_key: Option<&str>,
+    ) -> Result<R, Error> {
         let mut attempt = 1;
         loop {
-            let sent = self.attempt(method.clone(), path, version, &body).await;
-            match decide(&self.inner.retry, attempt, sent.outcome, fastrand::f64()) {
+            let sent = self
+                .attempt(method.clone(), path, version, &body, idempotency_key)
+                .await;
+            let outcome = if key_in_use(&sent.answer) {
+                Outcome::NoAnswer
+            } else {
+                sent.outcome
+            };
+            match decide(&self.inner.retry, attempt, outcome, fastrand::f64()) {
                 Decision::RetryAfter(wait) => {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
@@ -306,17 +333,19 @@ impl Client {
         path: &str,
         version: ApiVersion,
         body: &[u8],
+        idempotency_key: Option<&str>,
     ) -> Attempt {
-        let sent = self
+        let mut request = self
             .inner
             .http
             .request(method, format!("{}{path}", self.inner.base))
             .header(reqwest::header::AUTHORIZATION, &self.inner.authorization)
             .header(reqwest::header::CONTENT_TYPE, "application/json")
-            .header("Fitmate-Version", version.as_str())
-            .body(body.to_vec())
-            .send()
-            .await;
+            .header("Fitmate-Version", version.as_str());
+        if let Some(key) = idempotency_key {
+            request = request.header("Idempotency-Key", key);
+        }
+        let sent = request.body(body.to_vec()).send().await;
         let answer = match sent {
             Ok(response) => {
                 let status = response.status().as_u16();
@@ -336,47 +365,6 @@ impl Client {
         Attempt { outcome, answer }
     }
 
-    /// `POST /users/create` for any version: retries what was surely not written, and
-    /// settles what may have been (no answer, or 502/503/504) by reading the user back and
-    /// comparing it with `expected`, the user as `version` renders it.
-    async fn create(
-        &self,
-        version: ApiVersion,
-        email: &Email,
-        body: Vec<u8>,
-        expected: Option<serde_json::Map<String, serde_json::Value>>,
-    ) -> Result<CreateUserResponse, Error> {
-        let mut attempt = 1;
-        loop {
-            let sent = self
-                .attempt(reqwest::Method::POST, "/users/create", version, &body)
-                .await;
-            let unknown = match sent.outcome {
-                Outcome::NoAnswer => true,
-                Outcome::Status { status, .. } => matches!(status, 502..=504),
-                Outcome::ConnectFailed => false,
-            };
-            if unknown {
-                match self.retrieve::<UserAnswer>(version, email).await {
-                    Ok(found) if expected.as_ref() == Some(&found.data) => {
-                        return Ok(CreateUserResponse::new(email, found.identifier));
-                    }
-                    Ok(_) => return Err(Error::EmailExists),
-                    // Not there: the create did not happen, so sending it again is safe.
-                    Err(Error::NotFound) => {}
-                    Err(other) => return Err(Error::Unsettled(Box::new(other))),
-                }
-            }
-            match decide(&self.inner.retry, attempt, sent.outcome, fastrand::f64()) {
-                Decision::RetryAfter(wait) => {
-                    tokio::time::sleep(wait).await;
-                    attempt += 1;
-                }
-                Decision::Stop => return read(sent.answer, ErrorFormat::Fitmate),
-            }
-        }
-    }
-
     /// `POST /users/retrieve` in `version`.
     async fn retrieve<R: DeserializeOwned>(
         &self,
@@ -391,9 +379,19 @@ impl Client {
             version,
             body,
             ErrorFormat::Fitmate,
+            None,
         )
         .await
     }
+}
+
+/// Whether `answer` says a request with its idempotency key is still running.
+fn key_in_use(answer: &Result<(u16, HeaderMap, bytes::Bytes), reqwest::Error>) -> bool {
+    let Ok((409, _, body)) = answer else {
+        return false;
+    };
+    let text = String::from_utf8_lossy(body);
+    text.contains("idempotency_key_in_use") || text.contains("idempotency-key-in-use")
 }
 
 fn local_fault(field: &str, error: &serde_json::Error) -> Error {
@@ -509,35 +507,21 @@ impl InVersion<'_> {
         self.version
     }
 
-    /// `POST /users/create` in this version, settled as [`Client::create_user`] settles.
+    /// `POST /users/create` in this version, retried under one `Idempotency-Key` as
+    /// [`Client::create_user`] is.
     pub async fn create_user(&self, body: &serde_json::Value) -> Result<CreateUserResponse, Error> {
         let bytes = serde_json::to_vec(body).map_err(|e| local_fault("", &e))?;
-        let read = self.version.read_create(&bytes);
-        let user = match read {
-            Ok(user) => Some(user),
-            Err(report) if self.client.inner.validate => return Err(Error::Invalid(report)),
-            Err(_) => None,
-        };
-        let Some(email) = user
-            .as_ref()
-            .map(|u| u.email.clone())
-            .or_else(|| email_of(body))
-        else {
-            // Unchecked and without a readable email: nothing to settle by, so send it once.
-            return self
-                .client
-                .call(
-                    reqwest::Method::POST,
-                    "/users/create",
-                    self.version,
-                    bytes,
-                    ErrorFormat::Fitmate,
-                )
-                .await;
-        };
-        let expected = user.map(|user| self.version.render_user(&user));
+        if self.client.inner.validate {
+            self.version.read_create(&bytes).map_err(Error::Invalid)?;
+        }
         self.client
-            .create(self.version, &email, bytes, expected)
+            .write(
+                reqwest::Method::POST,
+                "/users/create",
+                self.version,
+                bytes,
+                ErrorFormat::Fitmate,
+            )
             .await
     }
 
@@ -549,7 +533,7 @@ impl InVersion<'_> {
             self.version.read_update(&bytes).map_err(Error::Invalid)?;
         }
         self.client
-            .call(
+            .write(
                 reqwest::Method::POST,
                 "/users/update",
                 self.version,
@@ -564,9 +548,4 @@ impl InVersion<'_> {
     pub async fn retrieve_user(&self, email: &Email) -> Result<UserAnswer, Error> {
         self.client.retrieve(self.version, email).await
     }
-}
-
-/// The email of a body that did not pass the local check, if it has a valid one.
-fn email_of(body: &serde_json::Value) -> Option<Email> {
-    body.get("email")?.as_str()?.parse().ok()
 }

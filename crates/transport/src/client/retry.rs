@@ -111,6 +111,8 @@ mod tests {
         }
     }
 
+    /// The documented bounds: retry `n` waits between half and all of `base_delay`
+    /// doubled `n - 1` times (capped at `max_delay`), whatever the jitter.
     #[test]
     fn connection_failures_and_overload_statuses_are_retried_with_growing_waits() {
         for outcome in [
@@ -122,16 +124,26 @@ mod tests {
             status(503),
             status(504),
         ] {
-            assert_eq!(
-                decide(&POLICY, 1, outcome, 0.0),
-                Decision::RetryAfter(Duration::from_millis(50)),
-                "{outcome:?}"
-            );
-            assert_eq!(
-                decide(&POLICY, 2, outcome, 0.999_999),
-                Decision::RetryAfter(Duration::from_millis(200).mul_f64(0.999_999_5)),
-            );
+            for (attempt, full) in [(1, 100), (2, 200), (3, 400)] {
+                let full = Duration::from_millis(full);
+                for jitter in [0.0, 0.25, 0.5, 0.75, 0.999_999] {
+                    let Decision::RetryAfter(wait) = decide(&POLICY, attempt, outcome, jitter)
+                    else {
+                        panic!("{outcome:?} at attempt {attempt} is not retried");
+                    };
+                    assert!(
+                        wait >= full / 2 && wait <= full,
+                        "{outcome:?}, attempt {attempt}, jitter {jitter}: {wait:?} not in [{:?}, {full:?}]",
+                        full / 2
+                    );
+                }
+            }
         }
+        // The jitter spreads the waits: the least and the most differ.
+        assert_ne!(
+            decide(&POLICY, 2, Outcome::NoAnswer, 0.0),
+            decide(&POLICY, 2, Outcome::NoAnswer, 0.999_999)
+        );
     }
 
     #[test]

@@ -59,31 +59,33 @@ fn key_of(headers: &HeaderMap) -> Result<Option<String>, ApiError> {
         )
     };
     let text = value.to_str().map_err(|_| invalid())?.trim();
-    let key = match text.strip_prefix('"').and_then(|t| t.strip_suffix('"')) {
-        Some(quoted) => {
-            let mut key = String::with_capacity(quoted.len());
-            let mut chars = quoted.chars();
-            while let Some(c) = chars.next() {
-                match c {
-                    '\\' => key.push(
-                        chars
-                            .next()
-                            .filter(|c| matches!(c, '"' | '\\'))
-                            .ok_or_else(invalid)?,
-                    ),
-                    '"' => return Err(invalid()),
-                    c => key.push(c),
-                }
-            }
-            key
-        }
-        None => text.to_owned(),
-    };
+    // The quoted form when it is one; otherwise the value as it is (a bare key may hold
+    // quotes too).
+    let key = text
+        .strip_prefix('"')
+        .and_then(|t| t.strip_suffix('"'))
+        .and_then(unquote)
+        .unwrap_or_else(|| text.to_owned());
     let printable = key.chars().all(|c| c.is_ascii_graphic() || c == ' ');
     if key.is_empty() || key.len() > KEY_MAX_CHARS || !printable {
         return Err(invalid());
     }
     Ok(Some(key))
+}
+
+/// The key of the quoted form's inside: `\"` and `\\` escapes, no bare quote; `None` when it
+/// is not one.
+fn unquote(quoted: &str) -> Option<String> {
+    let mut key = String::with_capacity(quoted.len());
+    let mut chars = quoted.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => key.push(chars.next().filter(|c| matches!(c, '"' | '\\'))?),
+            '"' => return None,
+            c => key.push(c),
+        }
+    }
+    Some(key)
 }
 
 /// What makes two requests the same: method, path, the version they are read in, body.
@@ -221,7 +223,9 @@ mod tests {
         );
         assert_eq!(key(r#""a\"b""#).unwrap().as_deref(), Some("a\"b"));
         assert_eq!(key(&"k".repeat(255)).unwrap().map(|k| k.len()), Some(255));
-        for bad in ["", "\"\"", &"k".repeat(256), r#""a"b""#, "é"] {
+        // Not the quoted form: a bare key that holds quotes.
+        assert_eq!(key(r#""a"b""#).unwrap().as_deref(), Some(r#""a"b""#));
+        for bad in ["", "\"\"", &"k".repeat(256), "é"] {
             assert!(key(bad).is_err(), "{bad:?}");
         }
         assert_eq!(key_of(&HeaderMap::new()).unwrap(), None);

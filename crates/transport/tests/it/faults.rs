@@ -169,56 +169,65 @@ async fn documented_errors_become_their_variants() {
     }
 }
 
-/// The create was sent but no answer came: the client reads the user back instead of
-/// posting again, and reports the create as done because the data is the same.
+/// Every attempt of one create carries the same Idempotency-Key, and another create gets
+/// another key: the server can tell a retry from a new request.
 #[tokio::test]
-async fn an_unanswered_create_is_settled_by_reading_the_user_back() {
+async fn retries_of_a_write_carry_its_idempotency_key() {
     let server = MockServer::start().await;
     Mock::given(method("POST"))
         .and(path("/users/create"))
-        .respond_with(ResponseTemplate::new(200).set_delay(Duration::from_secs(30)))
+        .respond_with(ResponseTemplate::new(503))
+        .up_to_n_times(2)
         .mount(&server)
         .await;
-    Mock::given(path("/users/retrieve"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(retrieved(ID)))
+    Mock::given(method("POST"))
+        .and(path("/users/create"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "message": "User created successfully", "email": "jane@doe.com", "identifier": ID,
+        })))
         .mount(&server)
         .await;
-    let created = client(&server, Duration::from_millis(300))
-        .create_user(&create_request())
-        .await
-        .unwrap();
-    assert_eq!(created.identifier.to_string(), ID);
-    assert_eq!(created.email, "jane@doe.com");
-    let creates = server
+    let client = client(&server, Duration::from_secs(5));
+    client.create_user(&create_request()).await.unwrap();
+    client.create_user(&create_request()).await.unwrap();
+    let keys: Vec<String> = server
         .received_requests()
         .await
         .unwrap()
         .iter()
-        .filter(|r| r.url.path() == "/users/create")
-        .count();
-    assert_eq!(creates, 1, "the create was not posted again");
+        .map(|r| r.headers["idempotency-key"].to_str().unwrap().to_owned())
+        .collect();
+    assert_eq!(keys.len(), 4, "three attempts, then one: {keys:?}");
+    assert!(keys[..3].iter().all(|k| *k == keys[0]), "{keys:?}");
+    assert_ne!(keys[3], keys[0], "a new call, a new key");
+    assert_eq!(keys[0].len(), 36, "a UUID: {keys:?}");
 }
 
-/// After an unanswered create, another user's data under that email is a conflict, not a
-/// success.
+/// A retry that finds the first attempt still running (409 idempotency_key_in_use) waits
+/// and tries again, rather than reporting a conflict.
 #[tokio::test]
-async fn an_unanswered_create_whose_email_holds_other_data_is_email_exists() {
+async fn a_key_still_in_use_is_waited_for() {
     let server = MockServer::start().await;
     Mock::given(path("/users/create"))
-        .respond_with(ResponseTemplate::new(503))
+        .respond_with(ResponseTemplate::new(409).set_body_json(json!({
+            "message": "A request with this Idempotency-Key is still running",
+            "errors": [{"field": "Idempotency-Key", "code": "idempotency_key_in_use",
+                        "message": "A request with this Idempotency-Key is still running"}],
+        })))
+        .up_to_n_times(1)
         .mount(&server)
         .await;
-    let mut other = retrieved(ID);
-    other["data"]["firstname"] = json!("Someone");
-    Mock::given(path("/users/retrieve"))
-        .respond_with(ResponseTemplate::new(200).set_body_json(other))
+    Mock::given(path("/users/create"))
+        .respond_with(ResponseTemplate::new(200).set_body_json(json!({
+            "message": "User created successfully", "email": "jane@doe.com", "identifier": ID,
+        })))
         .mount(&server)
         .await;
-    let error = client(&server, Duration::from_secs(5))
+    let created = client(&server, Duration::from_secs(5))
         .create_user(&create_request())
         .await
-        .unwrap_err();
-    assert!(matches!(error, Error::EmailExists), "{error:?}");
+        .unwrap();
+    assert_eq!(created.identifier.to_string(), ID);
 }
 
 /// An invalid payload fails before any network call, with the server's report.
