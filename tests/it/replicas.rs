@@ -218,3 +218,65 @@ async fn an_email_held_by_a_replica_that_died_is_sent_by_another_after_the_lease
     assert_eq!(given_back.len(), 1);
     assert_eq!(given_back[0].id, stopping[0].id);
 }
+
+/// A write sent with an Idempotency-Key to one replica is replayed by the other, and a
+/// retry there while it runs is told so: the key is the database's, not a replica's.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+#[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
+async fn idempotency_keys_hold_across_replicas() {
+    let url = crate::harness::postgres_test_url();
+    let schema = fresh_schema(&url).await;
+    let first_store = test_store_in(&url, &schema).await;
+    let second_store = test_store_in(&url, &schema).await;
+    first_store
+        .create_project(&NewProject::new("sandbox".parse().unwrap()))
+        .await
+        .unwrap();
+    let (key, _) = first_store
+        .create_key(&"sandbox".parse().unwrap(), ApiVersion::V2023_10_04)
+        .await
+        .unwrap();
+    let key = key.expose().to_owned();
+    let first = replica(first_store).await;
+    let second = replica(second_store.clone()).await;
+    let post = reqwest::Method::POST;
+    let created = crate::idempotency::send_keyed(
+        &first.base,
+        &key,
+        post.clone(),
+        "/users/create",
+        "across",
+        &user(1),
+    )
+    .await;
+    assert_eq!(created.0, 200);
+    let replayed = crate::idempotency::send_keyed(
+        &second.base,
+        &key,
+        post.clone(),
+        "/users/create",
+        "across",
+        &user(1),
+    )
+    .await;
+    assert_eq!((replayed.0, replayed.1.as_deref()), (200, Some("true")));
+    assert_eq!(replayed.2, created.2);
+    let other = crate::idempotency::send_keyed(
+        &second.base,
+        &key,
+        post,
+        "/users/create",
+        "across",
+        &user(2),
+    )
+    .await;
+    assert_eq!(other.0, 422);
+    let users = second_store
+        .audit_events(&fitmate_store::AuditFilter::default())
+        .await
+        .unwrap()
+        .into_iter()
+        .filter(|e| e.action == "create")
+        .count();
+    assert_eq!(users, 1);
+}

@@ -1333,3 +1333,42 @@ fn operator_commands_refuse_to_run_without_the_key_that_sealed_the_data() {
         "{lifted:?}"
     );
 }
+
+/// A create sent with an Idempotency-Key is replayed, byte for byte, by a server started
+/// again on the same database.
+#[test]
+fn idempotent_answers_survive_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("fitmate.db").display());
+    let served = Served::start_in(dir.path(), &db, &[], true);
+    let key = served.key.clone();
+    let send = |addr: &str| {
+        let body = crate::harness::user(9).to_string();
+        let mut socket = TcpStream::connect(addr).unwrap();
+        write!(
+            socket,
+            "POST /users/create HTTP/1.1\r\nHost: {addr}\r\nAuthorization: Bearer {key}\r\n\
+             Fitmate-Version: 2023-10-04\r\nIdempotency-Key: restart-1\r\n\
+             Content-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut answer = String::new();
+        socket.read_to_string(&mut answer).unwrap();
+        let (head, body) = answer.split_once("\r\n\r\n").unwrap();
+        (head.to_ascii_lowercase(), body.to_owned())
+    };
+    let (head, first) = send(&served.addr);
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(!head.contains("idempotent-replayed"), "{head}");
+    let (status, log) = served.stop();
+    assert!(status.success(), "{log}");
+
+    let again = Served::start_in(dir.path(), &db, &[], false);
+    let (head, replayed) = send(&again.addr);
+    assert!(head.starts_with("http/1.1 200"), "{head}");
+    assert!(head.contains("idempotent-replayed: true"), "{head}");
+    assert_eq!(replayed, first, "the first answer, byte for byte");
+    let (status, log) = again.stop();
+    assert!(status.success(), "{log}");
+}

@@ -9,7 +9,7 @@ CREATE TABLE idempotency_keys (
     created_at  BIGINT NOT NULL,
     expires_at  BIGINT NOT NULL,
     lease_until BIGINT NOT NULL,
-    status      INTEGER,
+    status      BIGINT,
     body        BYTEA,
     user_id     TEXT,
     PRIMARY KEY (project_id, key)
