@@ -22,13 +22,14 @@ pub(crate) enum ProjectsCommand {
         id: ProjectId,
         /// A URL that must approve every update (the validateUserUpdated webhook): https, or
         /// http to a loopback address; never a link-local or cloud metadata address.
-        #[arg(long, value_name = "URL", requires = "webhook_secret")]
+        #[arg(long, value_name = "URL")]
         validation_webhook: Option<String>,
         /// Accept a webhook URL at a private address (10/8, 172.16/12, 192.168/16,
         /// 100.64/10, fc00::/7); `serve` must be given --allow-private-webhooks too.
         #[arg(long, requires = "validation_webhook")]
         allow_private_webhooks: bool,
-        /// The secret that signs the webhook's calls and answers.
+        /// The secret that signs the webhook's calls and answers. Without it, a new
+        /// `whsec_` secret is made and printed.
         #[arg(long, value_name = "SECRET", requires = "validation_webhook")]
         webhook_secret: Option<String>,
         /// How long the webhook may take to answer, in milliseconds.
@@ -57,6 +58,18 @@ pub(crate) enum ProjectsCommand {
     },
     /// List the projects.
     List {
+        #[command(flatten)]
+        database: DatabaseArgs,
+    },
+    /// Make a new webhook secret and print it alone on standard output. The old one keeps
+    /// signing beside it for --keep-old-hours, so the receiver can switch without a gap.
+    RotateWebhookSecret {
+        /// The project's id.
+        #[arg(value_parser = parse_project)]
+        id: ProjectId,
+        /// How long the old secret keeps signing, in hours (0 retires it at once).
+        #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(0..=720))]
+        keep_old_hours: u64,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -294,16 +307,25 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
                         .map_err(|why| anyhow::anyhow!("--validation-webhook: {why}"))?;
                 }
                 let store = database.open().await?;
+                let made = match (&validation_webhook, &webhook_secret) {
+                    (Some(_), None) => Some(fitmate_transport::server::new_webhook_secret()?),
+                    _ => None,
+                };
                 let project = NewProject {
                     validation_webhook,
-                    webhook_secret,
+                    webhook_secret: webhook_secret.or_else(|| made.clone()),
                     webhook_timeout_ms,
                     welcome_email: !no_welcome_email,
                     webhook_version,
                     ..NewProject::new(id.clone())
                 };
                 match store.create_project(&project).await {
-                    Ok(_) => println!("created project {id}"),
+                    Ok(_) => {
+                        println!("created project {id}");
+                        if let Some(secret) = made {
+                            println!("webhook secret (shown only this once): {secret}");
+                        }
+                    }
                     Err(StoreError::ProjectExists) => {
                         anyhow::bail!("a project with id {id} exists already")
                     }
@@ -329,6 +351,38 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
                 }
                 store.set_project_settings(&settings).await?;
                 println!("project {id}: webhook version {}", settings.webhook_version);
+            }
+            ProjectsCommand::RotateWebhookSecret {
+                id,
+                keep_old_hours,
+                database,
+            } => {
+                let store = database.open().await?;
+                let mut settings = store
+                    .project(&id)
+                    .await?
+                    .ok_or_else(|| anyhow::anyhow!("no project with id {id}"))?
+                    .settings;
+                if settings.validation_webhook.is_none() {
+                    anyhow::bail!("project {id} has no validation webhook to sign for");
+                }
+                let secret = fitmate_transport::server::new_webhook_secret()?;
+                let until = Timestamp::now()
+                    + jiff::SignedDuration::from_hours(i64::try_from(keep_old_hours)?);
+                settings.retiring_webhook_secret = settings
+                    .webhook_secret
+                    .take()
+                    .filter(|_| keep_old_hours > 0)
+                    .map(|old| fitmate_store::RetiringSecret { secret: old, until });
+                settings.webhook_secret = Some(secret.clone());
+                store.set_project_settings(&settings).await?;
+                println!("{secret}");
+                if keep_old_hours > 0 {
+                    eprintln!(
+                        "project {id}: calls are signed with the new and the old secret until {}",
+                        until.strftime("%Y-%m-%dT%H:%M:%SZ")
+                    );
+                }
             }
             ProjectsCommand::List { database } => {
                 let store = database.open().await?;

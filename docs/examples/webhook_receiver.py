@@ -1,26 +1,24 @@
-"""A validateUserUpdated receiver: verifies Fitmate's call and signs its answer.
+"""A validateUserUpdated receiver: verifies Fitmate's call with the Standard Webhooks
+library and signs its answer the same way.
 
-Run:  FITMATE_WEBHOOK_SECRET=... python3 docs/examples/webhook_receiver.py 8099
-then: fitmate projects create clinic --validation-webhook http://127.0.0.1:8099/ --webhook-secret ...
+Run:  pip install standardwebhooks==1.1.0
+      FITMATE_WEBHOOK_SECRET=whsec_... python3 docs/examples/webhook_receiver.py 8099
+with the secret `fitmate projects create clinic --validation-webhook http://127.0.0.1:8099/`
+printed (or `fitmate projects rotate-webhook-secret clinic` made).
 
-Python 3.8+ standard library only. It rejects a bio that mentions "spam" and approves
-everything else; replace `decide` with your own rules.
+It rejects a bio that mentions "spam" and approves everything else; replace `decide` with
+your own rules.
 """
-import hashlib
-import hmac
 import json
 import os
 import sys
-import time
+from datetime import datetime, timezone
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-SECRET = os.environ["FITMATE_WEBHOOK_SECRET"].encode()
-MAX_AGE_MS = 5 * 60 * 1000  # refuse calls older than 5 minutes (replays)
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
-
-def sign(timestamp: str, body: bytes) -> str:
-    """Hex HMAC-SHA256 of "<timestamp>.<body>", the scheme of both directions."""
-    return hmac.new(SECRET, timestamp.encode() + b"." + body, hashlib.sha256).hexdigest()
+# The library reads `whsec_<base64>` secrets as Fitmate makes them.
+WEBHOOK = Webhook(os.environ["FITMATE_WEBHOOK_SECRET"])
 
 
 def decide(event: dict) -> dict:
@@ -33,27 +31,29 @@ def decide(event: dict) -> dict:
 class Receiver(BaseHTTPRequestHandler):
     def do_POST(self):
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
-        timestamp = self.headers.get("X-Timestamp", "")
-        signature = self.headers.get("X-Signature", "")
-        fresh = timestamp.isdigit() and abs(time.time() * 1000 - int(timestamp)) < MAX_AGE_MS
-        # compare_digest compares in constant time.
-        if not fresh or not hmac.compare_digest(sign(timestamp, body), signature):
+        try:
+            # Checks webhook-signature against webhook-id, webhook-timestamp and the body,
+            # and refuses a timestamp more than 5 minutes off (a replayed call).
+            event = WEBHOOK.verify(body, dict(self.headers))
+        except WebhookVerificationError:
             self.send_response(401)
             self.end_headers()
             return
-        event = json.loads(body)
         if event.get("event") != "validateUserUpdated":
             self.send_response(400)
             self.end_headers()
             return
-        answer = json.dumps(decide(event)).encode()
+        answer = json.dumps(decide(event))
+        # Sign the exact answer with the call's id and timestamp: Fitmate accepts it for
+        # this call only.
+        sent_at = datetime.fromtimestamp(int(self.headers["webhook-timestamp"]), tz=timezone.utc)
+        signature = WEBHOOK.sign(self.headers["webhook-id"], sent_at, answer)
         self.send_response(200)
         self.send_header("Content-Type", "application/json")
-        # Sign the exact bytes sent, with the call's timestamp.
-        self.send_header("X-Response-Signature", sign(timestamp, answer))
-        self.send_header("Content-Length", str(len(answer)))
+        self.send_header("webhook-response-signature", signature)
+        self.send_header("Content-Length", str(len(answer.encode())))
         self.end_headers()
-        self.wfile.write(answer)
+        self.wfile.write(answer.encode())
 
     def log_message(self, *args):
         pass  # the body holds patient data: keep it out of logs

@@ -6,7 +6,7 @@ use std::time::{Duration, Instant};
 
 use fitmate_model::ApiVersion;
 use fitmate_store::NewProject;
-use fitmate_transport::server::webhook_signature;
+use fitmate_transport::server::{webhook_signature, webhook_standard_signature};
 use serde_json::{Value, json};
 use wiremock::{MockServer, Request, Respond, ResponseTemplate};
 
@@ -24,6 +24,12 @@ pub(crate) enum Mode {
     Hang,
     /// Approves, signed, after a second.
     SlowApprove,
+    /// Checks the Standard Webhooks headers too, and signs its approval the Standard
+    /// Webhooks way (`webhook-response-signature`), bound to the call's id.
+    StandardApprove,
+    /// Signs its approval the Standard Webhooks way with another call's id: a replayed
+    /// answer.
+    OtherCallsId,
 }
 
 /// A receiver that refuses (401) any call whose signature or shape is wrong, and otherwise
@@ -47,6 +53,15 @@ impl Respond for Receiver {
         if header("x-signature") != webhook_signature(SECRET, &timestamp, &request.body) {
             return ResponseTemplate::new(401);
         }
+        let (id, seconds) = (header("webhook-id"), header("webhook-timestamp"));
+        let standard = webhook_standard_signature(SECRET, &id, &seconds, &request.body);
+        let standard_ok = id.starts_with("msg_")
+            && seconds
+                .parse::<i64>()
+                .is_ok_and(|s| (s * 1000).abs_diff(timestamp.parse::<i64>().unwrap_or(0)) < 1000)
+            && header("webhook-signature")
+                .split(' ')
+                .any(|given| given == standard);
         let call: Value = serde_json::from_slice(&request.body).unwrap_or_default();
         let well_formed = call["event"] == "validateUserUpdated"
             && call["projectId"] == self.project.as_str()
@@ -70,6 +85,23 @@ impl Respond for Receiver {
                 return ResponseTemplate::new(200)
                     .set_body_json(json!({"valid": true}))
                     .set_delay(Duration::from_secs(20));
+            }
+            Mode::StandardApprove | Mode::OtherCallsId => {
+                if !standard_ok {
+                    return ResponseTemplate::new(401);
+                }
+                let body = serde_json::to_vec(&json!({"valid": true})).unwrap();
+                let signed_for = match self.mode {
+                    Mode::OtherCallsId => "msg_00000000000000000000000000000000".to_owned(),
+                    _ => id,
+                };
+                return ResponseTemplate::new(200)
+                    .insert_header("content-type", "application/json")
+                    .insert_header(
+                        "webhook-response-signature",
+                        webhook_standard_signature(SECRET, &signed_for, &seconds, &body).as_str(),
+                    )
+                    .set_body_bytes(body);
             }
             Mode::SlowApprove => {
                 let body = serde_json::to_vec(&json!({"valid": true})).unwrap();
@@ -493,4 +525,22 @@ async fn point_webhook(server: &TestServer, url: &str) -> String {
     settings.validation_webhook = Some(url.to_owned());
     server.store.set_project_settings(&settings).await.unwrap();
     server.key_for("clinic", ApiVersion::V2023_10_04).await
+}
+
+/// The call carries Standard Webhooks headers beside the older ones, and an answer signed
+/// the Standard Webhooks way counts, for its own call only.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn standard_webhooks_answers_count_for_their_own_call_only() {
+    let mock = receiver(Mode::StandardApprove).await;
+    let (server, key, id) = setup(mock.uri()).await;
+    let answer = server.patch(&key, "clinic", &id, &patch()).await;
+    assert_eq!(answer.status, 200, "{:?}", answer.body);
+    assert_eq!(stored_bio(&server, &id).await.as_deref(), Some("Runner"));
+
+    let mock = receiver(Mode::OtherCallsId).await;
+    let (server, key, id) = setup(mock.uri()).await;
+    let answer = server.patch(&key, "clinic", &id, &patch()).await;
+    assert_eq!(answer.status, 503, "{:?}", answer.body);
+    assert_eq!(answer.body["code"], "user/validation-unavailable");
+    assert_eq!(stored_bio(&server, &id).await, None, "nothing written");
 }

@@ -28,7 +28,7 @@ pub use error::{Conflict, StoreError};
 pub use idempotency::{IdempotencyClaim, IdempotencyState, IdempotentAnswer};
 pub use keys::{ApiKey, KEY_PREFIX_CHARS, KeyInfo};
 pub use postgres::{PgSettings, PgStore};
-pub use project::{InvalidProjectId, NewProject, Project, ProjectId};
+pub use project::{InvalidProjectId, NewProject, Project, ProjectId, RetiringSecret};
 pub use sealing::{InvalidSecretKey, SecretKeys};
 pub use sqlite::{DEFAULT_DATABASE_URL, SqliteStore};
 pub use tokens::{magic_token_hash, new_magic_token};

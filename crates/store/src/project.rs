@@ -55,6 +55,8 @@ pub struct NewProject {
     pub validation_webhook: Option<String>,
     /// The secret that signs webhook calls and answers.
     pub webhook_secret: Option<String>,
+    /// The secret `webhook_secret` replaced, still signing until its time is up.
+    pub retiring_webhook_secret: Option<RetiringSecret>,
     /// How long the webhook may take, in milliseconds.
     pub webhook_timeout_ms: u32,
     /// Whether creating a user sends a welcome email.
@@ -72,6 +74,13 @@ impl fmt::Debug for NewProject {
                 "webhook_secret",
                 &self.webhook_secret.as_ref().map(|_| "<redacted>"),
             )
+            .field(
+                "retiring_webhook_secret",
+                &self
+                    .retiring_webhook_secret
+                    .as_ref()
+                    .map(|r| format!("<redacted> until {}", r.until)),
+            )
             .field("webhook_timeout_ms", &self.webhook_timeout_ms)
             .field("welcome_email", &self.welcome_email)
             .field("webhook_version", &self.webhook_version)
@@ -86,10 +95,29 @@ impl NewProject {
             id,
             validation_webhook: None,
             webhook_secret: None,
+            retiring_webhook_secret: None,
             webhook_timeout_ms: 5_000,
             welcome_email: true,
             webhook_version: ApiVersion::CURRENT,
         }
+    }
+}
+
+/// A webhook secret being rotated out: it keeps signing beside the new one until `until`.
+#[derive(Clone, PartialEq, Eq)]
+pub struct RetiringSecret {
+    /// The secret.
+    pub secret: String,
+    /// When it stops signing.
+    pub until: jiff::Timestamp,
+}
+
+impl fmt::Debug for RetiringSecret {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("RetiringSecret")
+            .field("secret", &"<redacted>")
+            .field("until", &self.until)
+            .finish()
     }
 }
 

@@ -116,8 +116,9 @@ where
             sqlx::query::<DB>(
                 "INSERT INTO projects
                  (validation_webhook, webhook_secret, webhook_timeout_ms, welcome_email,
-                  webhook_version, id, created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                  webhook_version, webhook_secret_previous, webhook_secret_previous_until, id,
+                  created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             ),
             project,
         )
@@ -143,8 +144,9 @@ where
             sqlx::query::<DB>(
                 "UPDATE projects
                  SET validation_webhook = $1, webhook_secret = $2, webhook_timeout_ms = $3,
-                     welcome_email = $4, webhook_version = $5
-                 WHERE id = $6 RETURNING *",
+                     welcome_email = $4, webhook_version = $5, webhook_secret_previous = $6,
+                     webhook_secret_previous_until = $7
+                 WHERE id = $8 RETURNING *",
             ),
             project,
         )
@@ -831,6 +833,17 @@ where
                 id: id.parse().map_err(|e| StoreError::corrupt("project", e))?,
                 validation_webhook: row.try_get("validation_webhook")?,
                 webhook_secret: row.try_get("webhook_secret")?,
+                retiring_webhook_secret: {
+                    let secret: Option<String> = row.try_get("webhook_secret_previous")?;
+                    let until: Option<i64> = row.try_get("webhook_secret_previous_until")?;
+                    match (secret, until) {
+                        (Some(secret), Some(until)) => Some(crate::RetiringSecret {
+                            secret,
+                            until: timestamp(until)?,
+                        }),
+                        _ => None,
+                    }
+                },
                 webhook_timeout_ms: u32::try_from(timeout)
                     .map_err(|e| StoreError::corrupt("project", e))?,
                 welcome_email: row.try_get("welcome_email")?,
@@ -894,6 +907,7 @@ fn bind_settings<'q, DB: Database>(
 ) -> sqlx::query::Query<'q, DB, DB::Arguments>
 where
     Option<String>: for<'v> Encode<'v, DB> + Type<DB>,
+    Option<i64>: for<'v> Encode<'v, DB> + Type<DB>,
     i64: for<'v> Encode<'v, DB> + Type<DB>,
     bool: for<'v> Encode<'v, DB> + Type<DB>,
     for<'v> &'v str: Encode<'v, DB> + Type<DB>,
@@ -904,6 +918,18 @@ where
         .bind(i64::from(project.webhook_timeout_ms))
         .bind(project.welcome_email)
         .bind(project.webhook_version.as_str())
+        .bind(
+            project
+                .retiring_webhook_secret
+                .as_ref()
+                .map(|r| r.secret.clone()),
+        )
+        .bind(
+            project
+                .retiring_webhook_secret
+                .as_ref()
+                .map(|r| millis(r.until)),
+        )
         .bind(project.id.as_str())
 }
 

@@ -53,7 +53,10 @@ pub use error::{ApiError, BODY_LIMIT, DRAIN_LIMIT};
 pub use extract::VERSION_HEADER;
 pub use idempotency::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use mail::{Delivery, MailConfig, check as check_mail};
-pub use webhook::signature as webhook_signature;
+pub use webhook::{
+    new_webhook_secret, signature as webhook_signature,
+    standard_signature as webhook_standard_signature,
+};
 pub use webhook_address::{check_webhook_url, refused_address};
 
 /// The header that carries the request id, in requests (where a well-formed one a client

@@ -14,6 +14,7 @@ use std::time::Duration;
 use fitmate_model::UserChanges;
 use fitmate_store::{Project, StoredUser};
 use hmac::{Hmac, Mac};
+use subtle::ConstantTimeEq;
 
 use super::webhook_address::{check_webhook_url, refusal_in};
 use sha2::Sha256;
@@ -67,19 +68,125 @@ pub(crate) async fn ask(
             "the webhook URL is refused: {why}"
         )));
     }
-    let secret = settings.webhook_secret.as_deref().unwrap_or("");
+    let secrets = live_secrets(project, jiff::Timestamp::now());
     let timeout = Duration::from_millis(u64::from(settings.webhook_timeout_ms));
     Some(
-        match call(http, url, secret, timeout, project, user, changes).await {
+        match call(http, url, &secrets, timeout, project, user, changes).await {
             Ok(verdict) | Err(verdict) => verdict,
         },
     )
 }
 
+/// The secrets that sign a project's calls at `now`: the current one first, then the one it
+/// replaced while that is still live.
+fn live_secrets(project: &Project, now: jiff::Timestamp) -> Vec<&str> {
+    let settings = &project.settings;
+    let mut secrets = vec![settings.webhook_secret.as_deref().unwrap_or("")];
+    if let Some(retiring) = &settings.retiring_webhook_secret
+        && retiring.until > now
+    {
+        secrets.push(retiring.secret.as_str());
+    }
+    secrets
+}
+
+/// The HMAC key a secret stands for in Standard Webhooks: the bytes base64 writes after
+/// `whsec_`; any other secret (made before `whsec_` secrets) is its own bytes.
+fn standard_key(secret: &str) -> Vec<u8> {
+    use base64::Engine;
+    secret
+        .strip_prefix("whsec_")
+        .and_then(|key| base64::engine::general_purpose::STANDARD.decode(key).ok())
+        .unwrap_or_else(|| secret.as_bytes().to_vec())
+}
+
+/// The Standard Webhooks signature of a message: `v1,` and the base64 HMAC-SHA256 of
+/// `"<id>.<timestamp>.<body>"` under the secret's key.
+pub fn standard_signature(secret: &str, id: &str, timestamp: &str, body: &[u8]) -> String {
+    use base64::Engine;
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(&standard_key(secret)) else {
+        return String::new();
+    };
+    mac.update(id.as_bytes());
+    mac.update(b".");
+    mac.update(timestamp.as_bytes());
+    mac.update(b".");
+    mac.update(body);
+    format!(
+        "v1,{}",
+        base64::engine::general_purpose::STANDARD.encode(mac.finalize().into_bytes())
+    )
+}
+
+/// A new webhook secret: `whsec_` and the base64 of 32 random bytes, as Standard Webhooks
+/// libraries read it.
+pub fn new_webhook_secret() -> Result<String, fitmate_store::StoreError> {
+    Ok(format!("whsec_{}", fitmate_store::SecretKeys::generate()?))
+}
+
+/// A new message id: `msg_` and 32 random hex digits.
+fn message_id() -> String {
+    format!("msg_{}", uuid::Uuid::new_v4().simple())
+}
+
+/// Whether an answer's signature is one of `secrets`' over `bytes`: the Standard Webhooks
+/// `webhook-response-signature` (bound to the call's id and timestamp), else the hex
+/// `X-Response-Signature` (bound to the call's millisecond timestamp).
+fn answer_is_signed(
+    signatures: &Signatures,
+    secrets: &[&str],
+    call: &CallStamp,
+    bytes: &[u8],
+) -> Result<(), &'static str> {
+    if let Some(standard) = &signatures.standard {
+        let expected: Vec<String> = secrets
+            .iter()
+            .map(|secret| standard_signature(secret, &call.id, &call.seconds, bytes))
+            .collect();
+        let genuine = standard.split_whitespace().any(|given| {
+            expected
+                .iter()
+                .any(|e| e.len() == given.len() && bool::from(e.as_bytes().ct_eq(given.as_bytes())))
+        });
+        return if genuine {
+            Ok(())
+        } else {
+            Err("the answer's webhook-response-signature does not match")
+        };
+    }
+    let Some(signed) = &signatures.legacy else {
+        return Err("the answer is not signed");
+    };
+    let Ok(claimed) = hex::decode(signed.trim()) else {
+        return Err("the answer's signature is not hex");
+    };
+    let genuine = secrets.iter().any(|secret| {
+        sign(secret, &call.millis, bytes).is_some_and(|mac| mac.verify_slice(&claimed).is_ok())
+    });
+    if genuine {
+        Ok(())
+    } else {
+        Err("the answer's signature does not match")
+    }
+}
+
+/// What identifies one call, for the signatures of its answer.
+struct CallStamp {
+    id: String,
+    seconds: String,
+    millis: String,
+}
+
+/// The signature headers of an answer.
+struct Signatures {
+    standard: Option<String>,
+    legacy: Option<String>,
+}
+
 async fn call(
     http: &reqwest::Client,
     url: &str,
-    secret: &str,
+    secrets: &[&str],
     timeout: Duration,
     project: &Project,
     user: &StoredUser,
@@ -96,13 +203,31 @@ async fn call(
         "data": version.render_changes(changes),
     }))
     .map_err(|e| unavailable(format!("encoding the call: {e}")))?;
-    let timestamp = jiff::Timestamp::now().as_millisecond().to_string();
+    let now = jiff::Timestamp::now();
+    let stamp = CallStamp {
+        id: message_id(),
+        seconds: now.as_second().to_string(),
+        millis: now.as_millisecond().to_string(),
+    };
+    let standard: Vec<String> = secrets
+        .iter()
+        .map(|secret| standard_signature(secret, &stamp.id, &stamp.seconds, &body))
+        .collect();
+    // The older headers sign with the oldest live secret, so a receiver that verifies
+    // them keeps working through a rotation and switches secrets when it ends.
+    let legacy_secret = secrets.last().copied().unwrap_or("");
     let sent = http
         .post(url)
         .timeout(timeout)
         .header(reqwest::header::CONTENT_TYPE, "application/json")
-        .header("X-Timestamp", &timestamp)
-        .header("X-Signature", signature(secret, &timestamp, &body))
+        .header("webhook-id", &stamp.id)
+        .header("webhook-timestamp", &stamp.seconds)
+        .header("webhook-signature", standard.join(" "))
+        .header("X-Timestamp", &stamp.millis)
+        .header(
+            "X-Signature",
+            signature(legacy_secret, &stamp.millis, &body),
+        )
         .body(body)
         .send();
     // The timeout covers reading the answer too, which is read to ANSWER_LIMIT and no
@@ -114,11 +239,17 @@ async fn call(
     let answered = tokio::time::timeout(timeout, async {
         let mut response = sent.await.map_err(Failed::Http)?;
         let status = response.status();
-        let signed = response
-            .headers()
-            .get("X-Response-Signature")
-            .and_then(|v| v.to_str().ok())
-            .map(str::to_owned);
+        let header = |name: &str| {
+            response
+                .headers()
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .map(str::to_owned)
+        };
+        let signed = Signatures {
+            standard: header("webhook-response-signature"),
+            legacy: header("X-Response-Signature"),
+        };
         if response
             .content_length()
             .is_some_and(|n| n > ANSWER_LIMIT as u64)
@@ -156,19 +287,8 @@ async fn call(
     if !status.is_success() {
         return Err(unavailable(format!("answered {status}")));
     }
-    let Some(signed) = signed else {
-        return Err(unavailable("the answer is not signed".to_owned()));
-    };
-    let Ok(claimed) = hex::decode(signed.trim()) else {
-        return Err(unavailable("the answer's signature is not hex".to_owned()));
-    };
-    let genuine =
-        sign(secret, &timestamp, &bytes).is_some_and(|mac| mac.verify_slice(&claimed).is_ok());
-    if !genuine {
-        return Err(unavailable(
-            "the answer's signature does not match".to_owned(),
-        ));
-    }
+    answer_is_signed(&signed, secrets, &stamp, &bytes)
+        .map_err(|why| unavailable(why.to_owned()))?;
     #[derive(serde::Deserialize)]
     struct Answer {
         valid: bool,
@@ -197,6 +317,21 @@ async fn call(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The example of the Standard Webhooks specification, which the official libraries
+    /// also sign to this value.
+    #[test]
+    fn standard_signatures_match_the_specifications_example() {
+        assert_eq!(
+            standard_signature(
+                "whsec_MfKQ9r8GKYqrTwjUPD8ILPZIo2LaLaSw",
+                "msg_p5jXN8AQM9LWM0D4loKWxJek",
+                "1614265330",
+                br#"{"test": 2432232314}"#,
+            ),
+            "v1,g0hM9SsE+OTPJTGt/tmIKtSyZlE3uFJELVlNIOLJ1OE="
+        );
+    }
 
     #[test]
     fn signatures_are_hex_hmac_sha256_of_timestamp_dot_body() {
