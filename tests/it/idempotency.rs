@@ -273,3 +273,59 @@ async fn a_retry_while_the_first_is_running_is_409_then_replayed() {
     let body: Value = serde_json::from_slice(&reused.2).unwrap();
     assert_eq!(body["code"], "user/idempotency-key-reused");
 }
+
+/// A key whose holder died mid-request (its lease ran out, no answer saved) is claimed by
+/// the next retry of the same request; another request under it is still refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_key_left_by_a_dead_request_is_claimable_after_its_lease() {
+    use fitmate_store::{IdempotencyClaim, IdempotencyState};
+    let server = TestServer::start().await;
+    let now = jiff::Timestamp::now();
+    let claim = |fingerprint: u8, lease: i64| IdempotencyClaim {
+        project: "sandbox".parse().unwrap(),
+        key: "dead-replica".to_owned(),
+        fingerprint: [fingerprint; 32],
+        now,
+        lease_until: now + jiff::SignedDuration::from_secs(lease),
+        expires_at: now + jiff::SignedDuration::from_hours(24),
+    };
+    // The dead request: its lease already over.
+    let first = server
+        .store
+        .claim_idempotency_key(&claim(1, -1))
+        .await
+        .unwrap();
+    assert_eq!(first, IdempotencyState::Claimed);
+    let other = server
+        .store
+        .claim_idempotency_key(&claim(2, 60))
+        .await
+        .unwrap();
+    assert_eq!(
+        other,
+        IdempotencyState::Running {
+            fingerprint: [1; 32]
+        }
+    );
+    let retry = server
+        .store
+        .claim_idempotency_key(&claim(1, 60))
+        .await
+        .unwrap();
+    assert_eq!(
+        retry,
+        IdempotencyState::Claimed,
+        "taken over after the lease"
+    );
+    let during = server
+        .store
+        .claim_idempotency_key(&claim(1, 60))
+        .await
+        .unwrap();
+    assert_eq!(
+        during,
+        IdempotencyState::Running {
+            fingerprint: [1; 32]
+        }
+    );
+}
