@@ -70,6 +70,10 @@ pub(crate) enum ProjectsCommand {
         /// How long the old secret keeps signing, in hours (0 retires it at once).
         #[arg(long, value_name = "HOURS", default_value_t = 24, value_parser = clap::value_parser!(u64).range(0..=720))]
         keep_old_hours: u64,
+        /// Rotate even while an earlier rotation's window is open: the secret retiring
+        /// then stops signing at once.
+        #[arg(long)]
+        force: bool,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -355,6 +359,7 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
             ProjectsCommand::RotateWebhookSecret {
                 id,
                 keep_old_hours,
+                force,
                 database,
             } => {
                 let store = database.open().await?;
@@ -365,6 +370,17 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
                     .settings;
                 if settings.validation_webhook.is_none() {
                     anyhow::bail!("project {id} has no validation webhook to sign for");
+                }
+                if let Some(retiring) = &settings.retiring_webhook_secret
+                    && retiring.until > Timestamp::now()
+                    && !force
+                {
+                    anyhow::bail!(
+                        "project {id} is in a rotation window until {}: the secret before the \
+                         current one still signs, and receivers may still use it. Rotate after \
+                         that, or give --force to retire it now",
+                        retiring.until.strftime("%Y-%m-%dT%H:%M:%SZ")
+                    );
                 }
                 let secret = fitmate_transport::server::new_webhook_secret()?;
                 let until = Timestamp::now()

@@ -285,6 +285,7 @@ async fn a_key_left_by_a_dead_request_is_claimable_after_its_lease() {
         project: "sandbox".parse().unwrap(),
         key: "dead-replica".to_owned(),
         fingerprint: [fingerprint; 32],
+        token: *uuid::Uuid::new_v4().as_bytes(),
         now,
         lease_until: now + jiff::SignedDuration::from_secs(lease),
         expires_at: now + jiff::SignedDuration::from_hours(24),
@@ -328,4 +329,111 @@ async fn a_key_left_by_a_dead_request_is_claimable_after_its_lease() {
             fingerprint: [1; 32]
         }
     );
+}
+
+/// A write the webhook refused (400) releases its key: the retry runs again and asks the
+/// webhook again, rather than getting the saved refusal.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_write_releases_its_key_and_the_retry_runs_again() {
+    let mock = crate::webhook::receiver(crate::webhook::Mode::Reject).await;
+    let server = TestServer::start().await;
+    let mut project = fitmate_store::NewProject::new("clinic".parse().unwrap());
+    project.validation_webhook = Some(mock.uri());
+    project.webhook_secret = Some(crate::webhook::SECRET.to_owned());
+    let key = server.project_with(&project).await;
+    let created = send_keyed(
+        &server.base,
+        &key,
+        reqwest::Method::POST,
+        "/users/create",
+        "c",
+        &user(1),
+    )
+    .await;
+    let id: Value = serde_json::from_slice(&created.2).unwrap();
+    let path = format!("/clinic/users/{}", id["identifier"].as_str().unwrap());
+    let patch = json!({"update": {"bio": "Runner"}});
+    for _ in 0..2 {
+        let refused = send_keyed(
+            &server.base,
+            &key,
+            reqwest::Method::PATCH,
+            &path,
+            "p",
+            &patch,
+        )
+        .await;
+        assert_eq!((refused.0, refused.1), (400, None));
+    }
+    assert_eq!(
+        mock.received_requests().await.unwrap().len(),
+        2,
+        "asked twice"
+    );
+}
+
+/// Erasing a user erases the answers saved for its writes, and a replay of a kept answer
+/// is on the audit trail.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn replays_are_audited_and_erasure_removes_saved_answers() {
+    let server = TestServer::start().await;
+    let post = reqwest::Method::POST;
+    let first = send_keyed(
+        &server.base,
+        &server.key,
+        post.clone(),
+        "/users/create",
+        "erase-me",
+        &user(1),
+    )
+    .await;
+    let again = send_keyed(
+        &server.base,
+        &server.key,
+        post.clone(),
+        "/users/create",
+        "erase-me",
+        &user(1),
+    )
+    .await;
+    assert_eq!(again.1.as_deref(), Some("true"));
+    let id: Value = serde_json::from_slice(&first.2).unwrap();
+    let id: uuid::Uuid = id["identifier"].as_str().unwrap().parse().unwrap();
+    let mut filter = AuditFilter::default();
+    filter.user = Some(id);
+    let actions: Vec<String> = server
+        .store
+        .audit_events(&filter)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| e.action)
+        .collect();
+    assert_eq!(actions, ["create", "replay"]);
+
+    let erase = fitmate_store::AuditEvent::new(
+        "operator",
+        "op",
+        fitmate_store::AuditAction::Delete,
+        [""; 0],
+    );
+    server
+        .store
+        .delete_user(&"sandbox".parse().unwrap(), id, &erase)
+        .await
+        .unwrap();
+    let after = send_keyed(
+        &server.base,
+        &server.key,
+        post,
+        "/users/create",
+        "erase-me",
+        &user(1),
+    )
+    .await;
+    assert_eq!(
+        after.1, None,
+        "the saved answer is gone: the create runs afresh"
+    );
+    assert_ne!(after.2, first.2);
 }

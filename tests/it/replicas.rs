@@ -219,8 +219,8 @@ async fn an_email_held_by_a_replica_that_died_is_sent_by_another_after_the_lease
     assert_eq!(given_back[0].id, stopping[0].id);
 }
 
-/// A write sent with an Idempotency-Key to one replica is replayed by the other, and a
-/// retry there while it runs is told so: the key is the database's, not a replica's.
+/// A write sent with an Idempotency-Key to one replica is replayed by the other, and another
+/// request under the key is refused there: the key is the database's, not a replica's.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
 async fn idempotency_keys_hold_across_replicas() {

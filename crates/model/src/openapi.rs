@@ -114,16 +114,6 @@ fn idempotent(operation: &mut Value, error: &Value, reused: &str, in_use: &str) 
         parameters.push(json!({"$ref": "#/components/parameters/IdempotencyKey"}));
     }
     let responses = &mut operation["responses"];
-    if let Some(answers) = responses.as_object_mut() {
-        for (status, answer) in answers.iter_mut() {
-            if status.starts_with('2') || status.starts_with('4') && status != "400" {
-                answer["headers"]["Idempotent-Replayed"] = json!({
-                    "description": "`true` when this is the saved answer of an earlier request with the same Idempotency-Key.",
-                    "schema": {"type": "string", "enum": ["true"]},
-                });
-            }
-        }
-    }
     let conflict = responses["409"]["description"]
         .as_str()
         .unwrap_or("")
@@ -141,6 +131,17 @@ fn idempotent(operation: &mut Value, error: &Value, reused: &str, in_use: &str) 
             "{reused}: this Idempotency-Key was used with another request (method, path, version or body)."
         ),
     );
+    responses["409"]["headers"]["Retry-After"] = json!({
+        "description": "With the in-use 409: seconds to wait before retrying.",
+        "schema": {"type": "integer", "minimum": 1},
+    });
+    // The answers a retry may get replayed: what the write settled.
+    for status in ["200", "404", "409"] {
+        responses[status]["headers"]["Idempotent-Replayed"] = json!({
+            "description": "`true` when this is the saved answer of an earlier request with the same Idempotency-Key.",
+            "schema": {"type": "string", "enum": ["true"]},
+        });
+    }
 }
 
 fn fitmate_operation(
@@ -506,8 +507,8 @@ fn document(scope: Scope) -> Value {
                     "name": "Idempotency-Key",
                     "in": "header",
                     "required": false,
-                    "description": "Makes the write safe to retry: the first request's answer is saved and replayed, byte for byte and with `Idempotent-Replayed: true`, to any retry with the same key and the same request (method, path, version and body) for 24 hours. Keys are the project's. Use a new key (a UUID) for each new request. A 400 is not saved, so a corrected body may reuse the key.",
-                    "schema": {"type": "string", "minLength": 1, "maxLength": 257, "pattern": "^(?:[ -~]{1,255}|\"(?:[ !#-\\[\\]-~]|\\\\[\"\\\\]){1,255}\")$"},
+                    "description": "Makes the write safe to retry: the first request's answer is saved and replayed, byte for byte and with `Idempotent-Replayed: true`, to any retry with the same key and the same request (method, path, version and body) for 24 hours unless the server is configured otherwise. Keys are the project's. Use a new key (a UUID) for each new request. A 400 is not saved, so a corrected body may reuse the key. After a 500 or a 503 the key stays held (retries get 409) for twice the server's request timeout, then a retry runs the write again.",
+                    "schema": {"type": "string", "minLength": 1, "maxLength": 512, "pattern": "^(?:[ -~]{1,255}|\"(?:[ !#-\\[\\]-~]|\\\\[\"\\\\]){1,255}\")$"},
                 },
             },
         },

@@ -188,16 +188,18 @@ impl Store for AnyStore {
         &self,
         project: &ProjectId,
         key: &str,
+        token: [u8; 16],
         answer: &IdempotentAnswer,
     ) -> Result<(), StoreError> {
-        both!(self, s => s.save_idempotent_answer(project, key, answer))
+        both!(self, s => s.save_idempotent_answer(project, key, token, answer))
     }
     async fn release_idempotency_key(
         &self,
         project: &ProjectId,
         key: &str,
+        token: [u8; 16],
     ) -> Result<(), StoreError> {
-        both!(self, s => s.release_idempotency_key(project, key))
+        both!(self, s => s.release_idempotency_key(project, key, token))
     }
     async fn purge_idempotency_keys(&self, now: Timestamp) -> Result<u64, StoreError> {
         both!(self, s => s.purge_idempotency_keys(now))

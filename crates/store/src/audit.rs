@@ -33,11 +33,13 @@ pub enum AuditAction {
     Unsuspend,
     /// `fitmate users delete`: the user's data erased.
     Delete,
+    /// A write's saved answer replayed to a retry with its idempotency key.
+    Replay,
 }
 
 impl AuditAction {
     /// Every action.
-    pub const ALL: [AuditAction; 8] = [
+    pub const ALL: [AuditAction; 9] = [
         AuditAction::Create,
         AuditAction::Update,
         AuditAction::Retrieve,
@@ -46,6 +48,7 @@ impl AuditAction {
         AuditAction::Suspend,
         AuditAction::Unsuspend,
         AuditAction::Delete,
+        AuditAction::Replay,
     ];
 
     /// The action as the trail stores and prints it: `create`, `retrieve`, ….
@@ -59,6 +62,7 @@ impl AuditAction {
             AuditAction::Suspend => "suspend",
             AuditAction::Unsuspend => "unsuspend",
             AuditAction::Delete => "delete",
+            AuditAction::Replay => "replay",
         }
     }
 }

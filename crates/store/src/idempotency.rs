@@ -20,6 +20,8 @@ pub struct IdempotencyClaim {
     pub key: String,
     /// What identifies the request (a hash of its method, path, version and body).
     pub fingerprint: [u8; 32],
+    /// What identifies this claim (random): saving and releasing name it.
+    pub token: [u8; 16],
     /// Now.
     pub now: Timestamp,
     /// Until when the claim holds while the request runs.
@@ -47,6 +49,8 @@ pub enum IdempotencyState {
         status: u16,
         /// Its body, byte for byte.
         body: Vec<u8>,
+        /// The user the answer is about, if any.
+        user: Option<Uuid>,
     },
 }
 

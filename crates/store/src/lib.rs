@@ -170,11 +170,13 @@ pub trait Store: Clone + Send + Sync + 'static {
         claim: &IdempotencyClaim,
     ) -> impl Future<Output = Result<IdempotencyState, StoreError>> + Send;
 
-    /// Saves the answer of the request that claimed `key`, for its retries.
+    /// Saves the answer of the request whose claim on `key` is `token`, for its retries;
+    /// nothing when the key was taken over since.
     fn save_idempotent_answer(
         &self,
         project: &ProjectId,
         key: &str,
+        token: [u8; 16],
         answer: &IdempotentAnswer,
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
@@ -184,6 +186,7 @@ pub trait Store: Clone + Send + Sync + 'static {
         &self,
         project: &ProjectId,
         key: &str,
+        token: [u8; 16],
     ) -> impl Future<Output = Result<(), StoreError>> + Send;
 
     /// Forgets the keys that expired by `now`; answers how many.

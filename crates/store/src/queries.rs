@@ -480,10 +480,11 @@ where
         for _ in 0..3 {
             let claimed = sqlx::query::<DB>(
                 "INSERT INTO idempotency_keys
-                 (project_id, key, fingerprint, created_at, expires_at, lease_until)
-                 VALUES ($1, $2, $3, $4, $5, $6)
+                 (project_id, key, fingerprint, created_at, expires_at, lease_until, token)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7)
                  ON CONFLICT (project_id, key) DO UPDATE
                  SET fingerprint = excluded.fingerprint, created_at = excluded.created_at,
+                     token = excluded.token,
                      expires_at = excluded.expires_at, lease_until = excluded.lease_until,
                      status = NULL, body = NULL, user_id = NULL
                  WHERE idempotency_keys.expires_at <= excluded.created_at
@@ -498,13 +499,14 @@ where
             .bind(millis(claim.now))
             .bind(millis(claim.expires_at))
             .bind(millis(claim.lease_until))
+            .bind(&claim.token[..])
             .fetch_optional(&self.write)
             .await?;
             if claimed.is_some() {
                 return Ok(IdempotencyState::Claimed);
             }
             let held = sqlx::query::<DB>(
-                "SELECT fingerprint, status, body FROM idempotency_keys
+                "SELECT fingerprint, status, body, user_id FROM idempotency_keys
                  WHERE project_id = $1 AND key = $2",
             )
             .bind(claim.project.as_str())
@@ -524,6 +526,11 @@ where
                     status: u16::try_from(status)
                         .map_err(|e| StoreError::corrupt("idempotency key", e))?,
                     body: row.try_get::<&[u8], _>("body")?.to_vec(),
+                    user: row
+                        .try_get::<Option<String>, _>("user_id")?
+                        .map(|id| id.parse())
+                        .transpose()
+                        .map_err(|e| StoreError::corrupt("idempotency key", e))?,
                 },
             });
         }
@@ -538,17 +545,19 @@ where
         &self,
         project: &ProjectId,
         key: &str,
+        token: [u8; 16],
         answer: &IdempotentAnswer,
     ) -> Result<(), StoreError> {
         sqlx::query::<DB>(
             "UPDATE idempotency_keys SET status = $1, body = $2, user_id = $3
-             WHERE project_id = $4 AND key = $5",
+             WHERE project_id = $4 AND key = $5 AND token = $6 AND status IS NULL",
         )
         .bind(i64::from(answer.status))
         .bind(&answer.body[..])
         .bind(answer.user.map(|u| u.to_string()))
         .bind(project.as_str())
         .bind(key)
+        .bind(&token[..])
         .execute(&self.write)
         .await?;
         Ok(())
@@ -559,12 +568,15 @@ where
         &self,
         project: &ProjectId,
         key: &str,
+        token: [u8; 16],
     ) -> Result<(), StoreError> {
         sqlx::query::<DB>(
-            "DELETE FROM idempotency_keys WHERE project_id = $1 AND key = $2 AND status IS NULL",
+            "DELETE FROM idempotency_keys
+             WHERE project_id = $1 AND key = $2 AND token = $3 AND status IS NULL",
         )
         .bind(project.as_str())
         .bind(key)
+        .bind(&token[..])
         .execute(&self.write)
         .await?;
         Ok(())
@@ -1031,18 +1043,22 @@ macro_rules! shared_store_methods {
             &self,
             project: &ProjectId,
             key: &str,
+            token: [u8; 16],
             answer: &crate::IdempotentAnswer,
         ) -> Result<(), StoreError> {
             self.queries
-                .save_idempotent_answer(project, key, answer)
+                .save_idempotent_answer(project, key, token, answer)
                 .await
         }
         async fn release_idempotency_key(
             &self,
             project: &ProjectId,
             key: &str,
+            token: [u8; 16],
         ) -> Result<(), StoreError> {
-            self.queries.release_idempotency_key(project, key).await
+            self.queries
+                .release_idempotency_key(project, key, token)
+                .await
         }
         async fn purge_idempotency_keys(&self, now: jiff::Timestamp) -> Result<u64, StoreError> {
             self.queries.purge_idempotency_keys(now).await

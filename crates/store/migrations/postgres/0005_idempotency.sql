@@ -6,6 +6,9 @@ CREATE TABLE idempotency_keys (
     project_id  TEXT NOT NULL,
     key         TEXT NOT NULL,
     fingerprint BYTEA NOT NULL,
+    -- Which claim holds the key: a holder whose lease ran out cannot save over, or release,
+    -- the claim of the request that took the key over.
+    token       BYTEA NOT NULL,
     created_at  BIGINT NOT NULL,
     expires_at  BIGINT NOT NULL,
     lease_until BIGINT NOT NULL,

@@ -5,6 +5,9 @@ CREATE TABLE idempotency_keys (
     project_id  TEXT NOT NULL,
     key         TEXT NOT NULL,
     fingerprint BLOB NOT NULL,
+    -- Which claim holds the key: a holder whose lease ran out cannot save over, or release,
+    -- the claim of the request that took the key over.
+    token       BLOB NOT NULL,
     created_at  INTEGER NOT NULL,
     expires_at  INTEGER NOT NULL,
     lease_until INTEGER NOT NULL,

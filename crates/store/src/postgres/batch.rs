@@ -52,8 +52,13 @@ pub(super) fn start(pool: PgPool, connections: u32) -> mpsc::Sender<Create> {
     // Creates may take up to a quarter of the pool, reads' events another quarter: the rest
     // is left to reads, updates and the outbox.
     let in_flight = IN_FLIGHT.min(connections.div_ceil(4)).max(1);
-    batches(pool, in_flight, |pool, batch| async move {
-        commit(&pool, batch).await;
+    batches(pool, in_flight, |pool, mut batch: Vec<Create>| async move {
+        // A create whose caller gave up (its request timed out) is not written: a retry of
+        // the request will run it again.
+        batch.retain(|create| !create.done.is_closed());
+        if !batch.is_empty() {
+            commit(&pool, batch).await;
+        }
     })
 }
 

@@ -68,6 +68,12 @@ pub(super) fn start(pool: SqlitePool, turn: WriteTurn) -> mpsc::Sender<Job> {
 async fn write(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>, turn: WriteTurn) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
+        // A write whose caller gave up (its request timed out) is not applied: nobody would
+        // hear that it was, and a retry of the request will run it again.
+        batch.retain(|job| !job.done.is_closed());
+        if batch.is_empty() {
+            continue;
+        }
         let _turn = turn.lock().await;
         let started = std::time::Instant::now();
         let applied = apply(&pool, &batch).await;

@@ -34,7 +34,8 @@ pub enum Error {
     #[error("the project's validation webhook rejected the update: {0}")]
     WebhookRejected(String),
     /// 408, 429 or 502 to 504 (after the retries): the server cannot take the request now,
-    /// or did not receive its body in time.
+    /// or did not receive its body in time; or 409 when an earlier attempt of the same
+    /// write still held its idempotency key past the policy's patience.
     #[error("{}{}", unavailable(*.status), after(.retry_after))]
     Unavailable {
         /// The status, 408, 429, 502, 503 or 504.

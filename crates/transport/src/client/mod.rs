@@ -307,16 +307,30 @@ impl Client {
         idempotency_key: Option<&str>,
     ) -> Result<R, Error> {
         let mut attempt = 1;
+        let mut waited_for_key = Duration::ZERO;
         loop {
             let sent = self
                 .attempt(method.clone(), path, version, &body, idempotency_key)
                 .await;
-            let outcome = if key_in_use(&sent.answer) {
-                Outcome::NoAnswer
-            } else {
-                sent.outcome
-            };
-            match decide(&self.inner.retry, attempt, outcome, fastrand::f64()) {
+            // An earlier attempt still holds the key: wait as the server says, without
+            // using up an attempt, for as long as the policy's patience allows.
+            if key_in_use(&sent.answer) {
+                let wait = match sent.outcome {
+                    Outcome::Status {
+                        retry_after: Some(wait),
+                        ..
+                    } => wait,
+                    _ => Duration::from_secs(1),
+                }
+                .min(self.inner.retry.max_delay);
+                if waited_for_key + wait <= self.inner.retry.key_in_use_patience {
+                    tokio::time::sleep(wait).await;
+                    waited_for_key += wait.max(Duration::from_millis(1));
+                    continue;
+                }
+                return read(sent.answer, format);
+            }
+            match decide(&self.inner.retry, attempt, sent.outcome, fastrand::f64()) {
                 Decision::RetryAfter(wait) => {
                     tokio::time::sleep(wait).await;
                     attempt += 1;
@@ -462,6 +476,18 @@ fn fitmate_error(status: u16, headers: &HeaderMap, bytes: &[u8]) -> Error {
     if body.errors.iter().any(|f| f.code == Code::ValidationFailed) {
         return Error::WebhookRejected(body.message);
     }
+    // Not a conflict of the user's data: an earlier attempt of this write still runs.
+    if body
+        .errors
+        .iter()
+        .any(|f| f.code == Code::IdempotencyKeyInUse)
+    {
+        return Error::Unavailable {
+            status,
+            retry_after: retry_after(headers),
+            request_id: request_id(headers),
+        };
+    }
     match status {
         400 if !body.errors.is_empty() => Error::Invalid(body.errors.into_iter().collect()),
         409 => Error::conflict(&body.errors, &body.message),
@@ -476,6 +502,11 @@ fn projects_error(status: u16, headers: &HeaderMap, bytes: &[u8]) -> Error {
     };
     match body.code {
         projects::ErrorCode::ValidationFailed => Error::WebhookRejected(body.error),
+        projects::ErrorCode::IdempotencyKeyInUse => Error::Unavailable {
+            status,
+            retry_after: retry_after(headers),
+            request_id: request_id(headers),
+        },
         projects::ErrorCode::UsernameTaken => Error::UsernameTaken,
         projects::ErrorCode::InvalidData | projects::ErrorCode::MissingData => {
             if body.errors.is_empty() {

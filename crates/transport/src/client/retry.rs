@@ -13,6 +13,11 @@ pub struct RetryPolicy {
     pub base_delay: Duration,
     /// The longest wait, `Retry-After` included.
     pub max_delay: Duration,
+    /// How long a write waits, in all, while the server says its idempotency key is still
+    /// held by an earlier attempt (409 `idempotency_key_in_use`). These waits do not count
+    /// against `max_attempts`: the earlier attempt may hold the key for twice the server's
+    /// request timeout.
+    pub key_in_use_patience: Duration,
 }
 
 impl Default for RetryPolicy {
@@ -21,6 +26,7 @@ impl Default for RetryPolicy {
             max_attempts: 4,
             base_delay: Duration::from_millis(200),
             max_delay: Duration::from_secs(10),
+            key_in_use_patience: Duration::from_secs(120),
         }
     }
 }
@@ -102,6 +108,7 @@ mod tests {
         max_attempts: 4,
         base_delay: Duration::from_millis(100),
         max_delay: Duration::from_secs(1),
+        key_in_use_patience: Duration::from_secs(1),
     };
 
     fn status(status: u16) -> Outcome {

@@ -121,6 +121,7 @@ fn finish(mut response: Response, asked: &Asked) -> Response {
         let status = error.status();
         let retry_after = match &error {
             ApiError::RateLimited(wait) => Some(ApiError::retry_after_secs(*wait)),
+            ApiError::IdempotencyKeyInUse => Some(1),
             _ => None,
         };
         let body = error.body(asked.format, request_id);

@@ -20,7 +20,7 @@ use std::time::Duration;
 use axum::body::Bytes;
 use axum::response::{IntoResponse, Response};
 use fitmate_model::rules::{Code, Fault};
-use fitmate_store::{IdempotencyClaim, IdempotencyState, IdempotentAnswer, Store};
+use fitmate_store::{AuditAction, IdempotencyClaim, IdempotencyState, IdempotentAnswer, Store};
 use http::{HeaderMap, HeaderName, HeaderValue, Method, StatusCode};
 use jiff::{SignedDuration, Timestamp};
 use sha2::{Digest, Sha256};
@@ -129,10 +129,12 @@ pub(crate) async fn once<S: Store>(
             .and_then(|wait| now.checked_add(wait).ok())
             .unwrap_or(now)
     };
+    let token = *Uuid::new_v4().as_bytes();
     let claim = IdempotencyClaim {
         project: caller.project.clone(),
         key: key.clone(),
         fingerprint,
+        token,
         now,
         lease_until: after(app.idempotency_lease()),
         expires_at: after(app.idempotency_ttl()),
@@ -146,7 +148,15 @@ pub(crate) async fn once<S: Store>(
             fingerprint: held,
             status,
             body,
-        } if held == fingerprint => return Ok(replay(status, body)),
+            user,
+        } if held == fingerprint => {
+            // A replay hands the user's data out again: the trail says so.
+            if let Some(user) = user {
+                let audit = caller.audit(AuditAction::Replay, answered_fields(&body));
+                store.record_read(&caller.project, user, &audit).await?;
+            }
+            return Ok(replay(status, body));
+        }
         _ => return Err(ApiError::IdempotencyKeyReused),
     }
     let project = &caller.project;
@@ -161,7 +171,10 @@ pub(crate) async fn once<S: Store>(
                 body: bytes.to_vec(),
                 user,
             };
-            if let Err(error) = store.save_idempotent_answer(project, &key, &saved).await {
+            if let Err(error) = store
+                .save_idempotent_answer(project, &key, token, &saved)
+                .await
+            {
                 // The write went through: its answer goes out. Retries get 409 until the
                 // lease ends, then run again and meet what this one wrote.
                 tracing::warn!(%error, "saving an idempotent answer failed");
@@ -170,7 +183,7 @@ pub(crate) async fn once<S: Store>(
             Ok(Response::from_parts(parts, axum::body::Body::from(bytes)))
         }
         Err(error) if error.asks_for_a_new_attempt() => {
-            if let Err(e) = store.release_idempotency_key(project, &key).await {
+            if let Err(e) = store.release_idempotency_key(project, &key, token).await {
                 tracing::warn!(error = %e, "releasing an idempotency key failed; it waits for its lease");
             }
             Err(error)
@@ -181,13 +194,27 @@ pub(crate) async fn once<S: Store>(
                 body: error.clone().body(ErrorFormat::of(path), "-"),
                 user: None,
             };
-            if let Err(e) = store.save_idempotent_answer(project, &key, &saved).await {
+            if let Err(e) = store
+                .save_idempotent_answer(project, &key, token, &saved)
+                .await
+            {
                 tracing::warn!(error = %e, "saving an idempotent answer failed");
             }
             Err(error)
         }
         // The outcome is unknown: the claim stays until its lease ends.
         Err(error) => Err(error),
+    }
+}
+
+/// The names of the user's fields a saved answer holds: its `data`'s, or its own members'.
+fn answered_fields(body: &[u8]) -> Vec<String> {
+    let Ok(serde_json::Value::Object(answer)) = serde_json::from_slice(body) else {
+        return Vec::new();
+    };
+    match answer.get("data") {
+        Some(serde_json::Value::Object(data)) => data.keys().cloned().collect(),
+        _ => answer.keys().cloned().collect(),
     }
 }
 

@@ -33,12 +33,14 @@ pub(crate) async fn update<S: Store>(
         apply::changed_fields(caller.version, &changes),
     );
     let write = async {
-        let stored =
-            apply::update_user(&app, &caller.settings, Target::Id(id), &changes, &audit).await?;
+        // Read before the write: once the write has committed, nothing may fail and leave
+        // its idempotency key without an answer. An update does not change suspensions.
         let suspensions = app
             .store()
-            .active_suspensions(stored.id, jiff::Timestamp::now())
+            .active_suspensions(id, jiff::Timestamp::now())
             .await?;
+        let stored =
+            apply::update_user(&app, &caller.settings, Target::Id(id), &changes, &audit).await?;
         let answer = Json(UserProfile::new(stored.id, &stored.user, suspensions));
         Ok((answer.into_response(), Some(stored.id)))
     };

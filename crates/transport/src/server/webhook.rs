@@ -318,6 +318,33 @@ async fn call(
 mod tests {
     use super::*;
 
+    fn project_with(secret: &str, retiring: Option<(&str, jiff::Timestamp)>) -> Project {
+        let mut settings = fitmate_store::NewProject::new("clinic".parse().unwrap());
+        settings.webhook_secret = Some(secret.to_owned());
+        settings.retiring_webhook_secret =
+            retiring.map(|(secret, until)| fitmate_store::RetiringSecret {
+                secret: secret.to_owned(),
+                until,
+            });
+        Project {
+            settings,
+            created_at: jiff::Timestamp::now(),
+        }
+    }
+
+    /// During a window the current and the retiring secret sign (the legacy header takes
+    /// the last, the retiring one); once it ends, the current one alone.
+    #[test]
+    fn the_retiring_secret_signs_until_its_window_ends() {
+        let now = jiff::Timestamp::now();
+        let until = now + jiff::SignedDuration::from_hours(1);
+        let open = project_with("whsec_new", Some(("whsec_old", until)));
+        assert_eq!(live_secrets(&open, now), ["whsec_new", "whsec_old"]);
+        assert_eq!(live_secrets(&open, until), ["whsec_new"]);
+        let none = project_with("whsec_new", None);
+        assert_eq!(live_secrets(&none, now), ["whsec_new"]);
+    }
+
     /// The example of the Standard Webhooks specification, which the official libraries
     /// also sign to this value.
     #[test]

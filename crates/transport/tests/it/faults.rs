@@ -13,6 +13,7 @@ fn client(server: &MockServer, timeout: Duration) -> Client {
             max_attempts: 3,
             base_delay: Duration::from_millis(20),
             max_delay: Duration::from_secs(2),
+            key_in_use_patience: Duration::from_millis(500),
         })
         .build()
         .unwrap()
@@ -203,18 +204,24 @@ async fn retries_of_a_write_carry_its_idempotency_key() {
     assert_eq!(keys[0].len(), 36, "a UUID: {keys:?}");
 }
 
+fn in_use() -> ResponseTemplate {
+    ResponseTemplate::new(409)
+        .insert_header("retry-after", "0")
+        .set_body_json(json!({
+            "message": "A request with this Idempotency-Key is still running",
+            "errors": [{"field": "Idempotency-Key", "code": "idempotency_key_in_use",
+                        "message": "A request with this Idempotency-Key is still running"}],
+        }))
+}
+
 /// A retry that finds the first attempt still running (409 idempotency_key_in_use) waits
-/// and tries again, rather than reporting a conflict.
+/// and tries again, beyond the attempts the policy allows for failures.
 #[tokio::test]
 async fn a_key_still_in_use_is_waited_for() {
     let server = MockServer::start().await;
     Mock::given(path("/users/create"))
-        .respond_with(ResponseTemplate::new(409).set_body_json(json!({
-            "message": "A request with this Idempotency-Key is still running",
-            "errors": [{"field": "Idempotency-Key", "code": "idempotency_key_in_use",
-                        "message": "A request with this Idempotency-Key is still running"}],
-        })))
-        .up_to_n_times(1)
+        .respond_with(in_use())
+        .up_to_n_times(5)
         .mount(&server)
         .await;
     Mock::given(path("/users/create"))
@@ -228,6 +235,26 @@ async fn a_key_still_in_use_is_waited_for() {
         .await
         .unwrap();
     assert_eq!(created.identifier.to_string(), ID);
+}
+
+/// A key held past the client's patience is reported as unavailable (retryable), never as
+/// the email being taken.
+#[tokio::test]
+async fn a_key_held_too_long_is_unavailable_not_a_conflict() {
+    let server = MockServer::start().await;
+    Mock::given(path("/users/create"))
+        .respond_with(in_use().insert_header("retry-after", "1"))
+        .mount(&server)
+        .await;
+    let error = client(&server, Duration::from_secs(5))
+        .create_user(&create_request())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(error, Error::Unavailable { status: 409, .. }),
+        "{error:?}"
+    );
+    assert!(error.is_retryable());
 }
 
 /// An invalid payload fails before any network call, with the server's report.
