@@ -237,22 +237,13 @@ fn parse_time(s: &str) -> Result<Timestamp, String> {
         })
 }
 
+/// A time in the future, written as [`parse_time`] reads it.
 fn parse_until(s: &str) -> Result<Timestamp, String> {
-    let parsed = s.parse::<Timestamp>().or_else(|_| {
-        s.parse::<jiff::civil::Date>()
-            .map_err(|e| e.to_string())
-            .and_then(|d| {
-                d.to_zoned(jiff::tz::TimeZone::UTC)
-                    .map(|z| z.timestamp())
-                    .map_err(|e| e.to_string())
-            })
-    });
-    match parsed {
-        Ok(t) if t > Timestamp::now() => Ok(t),
-        Ok(_) => Err(format!("{s} is not in the future")),
-        Err(_) => Err(format!(
-            "{s:?} is neither a date (2026-12-31) nor an RFC 3339 time (2026-12-31T12:00:00Z)"
-        )),
+    let until = parse_time(s)?;
+    if until > Timestamp::now() {
+        Ok(until)
+    } else {
+        Err(format!("{s} is not in the future"))
     }
 }
 

@@ -33,6 +33,22 @@ pub(crate) async fn send_keyed(
     (status, replayed, response.bytes().await.unwrap().to_vec())
 }
 
+/// A server with project `clinic`, whose validation webhook is `mock` (5 s to answer), a key
+/// of it, and the PATCH path of a user created in it.
+async fn user_of_webhook_project(mock: &wiremock::MockServer) -> (TestServer, String, String) {
+    let server = TestServer::start().await;
+    let mut project = fitmate_store::NewProject::new("clinic".parse().unwrap());
+    project.validation_webhook = Some(mock.uri());
+    project.webhook_secret = Some(crate::webhook::SECRET.to_owned());
+    project.webhook_timeout_ms = 5_000;
+    let key = server.project_with(&project).await;
+    let post = reqwest::Method::POST;
+    let created = send_keyed(&server.base, &key, post, "/users/create", "c", &user(1)).await;
+    let id: Value = serde_json::from_slice(&created.2).unwrap();
+    let path = format!("/clinic/users/{}", id["identifier"].as_str().unwrap());
+    (server, key, path)
+}
+
 async fn creates_of(server: &TestServer) -> usize {
     server
         .store
@@ -192,23 +208,7 @@ async fn a_refused_body_is_not_saved_and_a_malformed_key_is_400() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_retry_while_the_first_is_running_is_409_then_replayed() {
     let mock = crate::webhook::receiver(crate::webhook::Mode::SlowApprove).await;
-    let server = TestServer::start().await;
-    let mut project = fitmate_store::NewProject::new("clinic".parse().unwrap());
-    project.validation_webhook = Some(mock.uri());
-    project.webhook_secret = Some(crate::webhook::SECRET.to_owned());
-    project.webhook_timeout_ms = 5_000;
-    let key = server.project_with(&project).await;
-    let created = send_keyed(
-        &server.base,
-        &key,
-        reqwest::Method::POST,
-        "/users/create",
-        "c",
-        &user(1),
-    )
-    .await;
-    let id: Value = serde_json::from_slice(&created.2).unwrap();
-    let path = format!("/clinic/users/{}", id["identifier"].as_str().unwrap());
+    let (server, key, path) = user_of_webhook_project(&mock).await;
     let patch = json!({"update": {"bio": "Runner"}});
 
     let first = {
@@ -336,22 +336,7 @@ async fn a_key_left_by_a_dead_request_is_claimable_after_its_lease() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_refused_write_releases_its_key_and_the_retry_runs_again() {
     let mock = crate::webhook::receiver(crate::webhook::Mode::Reject).await;
-    let server = TestServer::start().await;
-    let mut project = fitmate_store::NewProject::new("clinic".parse().unwrap());
-    project.validation_webhook = Some(mock.uri());
-    project.webhook_secret = Some(crate::webhook::SECRET.to_owned());
-    let key = server.project_with(&project).await;
-    let created = send_keyed(
-        &server.base,
-        &key,
-        reqwest::Method::POST,
-        "/users/create",
-        "c",
-        &user(1),
-    )
-    .await;
-    let id: Value = serde_json::from_slice(&created.2).unwrap();
-    let path = format!("/clinic/users/{}", id["identifier"].as_str().unwrap());
+    let (server, key, path) = user_of_webhook_project(&mock).await;
     let patch = json!({"update": {"bio": "Runner"}});
     for _ in 0..2 {
         let refused = send_keyed(
