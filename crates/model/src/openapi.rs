@@ -137,10 +137,12 @@ fn idempotent(operation: &mut Value, error: &Value, reused: &str, in_use: &str) 
     });
     // The answers a retry may get replayed: what the write settled.
     for status in ["200", "404", "409"] {
-        responses[status]["headers"]["Idempotent-Replayed"] = json!({
-            "description": "`true` when this is the saved answer of an earlier request with the same Idempotency-Key.",
-            "schema": {"type": "string", "enum": ["true"]},
-        });
+        if let Some(answer) = responses.get_mut(status) {
+            answer["headers"]["Idempotent-Replayed"] = json!({
+                "description": "`true` when this is the saved answer of an earlier request with the same Idempotency-Key.",
+                "schema": {"type": "string", "enum": ["true"]},
+            });
+        }
     }
 }
 
