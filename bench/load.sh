@@ -6,7 +6,7 @@
 # keep-alive connections.
 #
 # Run:  bash bench/load.sh [SCENARIO...]      (default: bare rejects creates updates patches;
-#       also: retrieves)
+#       also: retrieves, keyed-creates: creates each with its own Idempotency-Key)
 # Env:  SECS=60 per scenario, CONNECTIONS=64, THREADS=2,
 #       DATABASE=sqlite (a fresh file) or postgres (a fresh database on PG_URL, default
 #       postgres://postgres@127.0.0.1:5432, dropped at the end), REPLICAS=1 or 2 (PostgreSQL:

@@ -1,7 +1,7 @@
 -- The requests of one scenario of bench/load.sh, for wrk (https://github.com/wg/wrk).
 --
--- Environment: SCENARIO (bare, rejects, creates, updates, patches, retrieves), KEY (the
--- API key),
+-- Environment: SCENARIO (bare, rejects, creates, keyed-creates, updates, patches,
+-- retrieves), KEY (the API key),
 -- RUN (a tag that keeps emails and phone numbers unique across wrk processes),
 -- USERS (how many warm-up users exist, for updates and retrieves) and IDS (a file of their ids, one per
 -- line, for patches). Prints one RESULT line that bench/load.sh reads.
@@ -57,9 +57,15 @@ if scenario == "bare" or scenario == "rejects" then
 else
 function request()
   n = n + 1
-  if scenario == "creates" then
+  if scenario == "creates" or scenario == "keyed-creates" then
     -- +1, then two digits for the run and thread, then eight for the request.
-    return wrk.format("POST", "/users/create", nil,
+    local headers = nil
+    if scenario == "keyed-creates" then
+      -- wrk.format uses the headers given instead of wrk.headers: copy them.
+      headers = {["Idempotency-Key"] = string.format("load-%d-%d", prefix, n)}
+      for name, value in pairs(wrk.headers) do headers[name] = value end
+    end
+    return wrk.format("POST", "/users/create", headers,
       create_body(string.format("load%d-%d@clinic.example", prefix, n),
         string.format("+1%02d%08d", prefix % 100, n), "5ft 6in"))
   elseif scenario == "updates" then
