@@ -38,6 +38,24 @@ async fn replica(store: AnyStore) -> Replica {
     }
 }
 
+/// Two stores on one fresh PostgreSQL schema, as two replicas have them, with project
+/// `sandbox` and a key of it pinned to 2023-10-04.
+async fn two_stores_of_sandbox() -> (String, [AnyStore; 2]) {
+    let url = crate::harness::postgres_test_url();
+    let schema = fresh_schema(&url).await;
+    let first = test_store_in(&url, &schema).await;
+    let second = test_store_in(&url, &schema).await;
+    first
+        .create_project(&NewProject::new("sandbox".parse().unwrap()))
+        .await
+        .unwrap();
+    let (key, _) = first
+        .create_key(&"sandbox".parse().unwrap(), ApiVersion::V2023_10_04)
+        .await
+        .unwrap();
+    (key.expose().to_owned(), [first, second])
+}
+
 fn delivered(replicas: &[&Replica]) -> Vec<String> {
     let mut recipients = Vec::new();
     for replica in replicas {
@@ -55,19 +73,7 @@ fn delivered(replicas: &[&Replica]) -> Vec<String> {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
 async fn two_replicas_share_uniqueness_and_deliver_each_email_once() {
-    let url = crate::harness::postgres_test_url();
-    let schema = fresh_schema(&url).await;
-    let first_store = test_store_in(&url, &schema).await;
-    let second_store = test_store_in(&url, &schema).await;
-    first_store
-        .create_project(&NewProject::new("sandbox".parse().unwrap()))
-        .await
-        .unwrap();
-    let (key, _) = first_store
-        .create_key(&"sandbox".parse().unwrap(), ApiVersion::V2023_10_04)
-        .await
-        .unwrap();
-    let key = key.expose().to_owned();
+    let (key, [first_store, second_store]) = two_stores_of_sandbox().await;
     let first = replica(first_store).await;
     let second = replica(second_store).await;
     let client = reqwest::Client::new();
@@ -224,19 +230,7 @@ async fn an_email_held_by_a_replica_that_died_is_sent_by_another_after_the_lease
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 #[ignore = "needs PostgreSQL: FITMATE_TEST_DATABASE=postgres://… cargo test -- --ignored"]
 async fn idempotency_keys_hold_across_replicas() {
-    let url = crate::harness::postgres_test_url();
-    let schema = fresh_schema(&url).await;
-    let first_store = test_store_in(&url, &schema).await;
-    let second_store = test_store_in(&url, &schema).await;
-    first_store
-        .create_project(&NewProject::new("sandbox".parse().unwrap()))
-        .await
-        .unwrap();
-    let (key, _) = first_store
-        .create_key(&"sandbox".parse().unwrap(), ApiVersion::V2023_10_04)
-        .await
-        .unwrap();
-    let key = key.expose().to_owned();
+    let (key, [first_store, second_store]) = two_stores_of_sandbox().await;
     let first = replica(first_store).await;
     let second = replica(second_store.clone()).await;
     let post = reqwest::Method::POST;
