@@ -203,6 +203,35 @@ impl Store for PgStore {
         }
     }
 
+    async fn claim_idempotency_key(
+        &self,
+        claim: &crate::IdempotencyClaim,
+    ) -> Result<crate::IdempotencyState, StoreError> {
+        let mut conn = self.queries.write.acquire().await?;
+        Queries::<Postgres>::claim_idempotency_key(&mut conn, claim).await
+    }
+
+    async fn save_idempotent_answer(
+        &self,
+        project: &ProjectId,
+        key: &str,
+        token: [u8; 16],
+        answer: &crate::IdempotentAnswer,
+    ) -> Result<(), StoreError> {
+        let mut conn = self.queries.write.acquire().await?;
+        Queries::<Postgres>::save_idempotent_answer(&mut conn, project, key, token, answer).await
+    }
+
+    async fn release_idempotency_key(
+        &self,
+        project: &ProjectId,
+        key: &str,
+        token: [u8; 16],
+    ) -> Result<(), StoreError> {
+        let mut conn = self.queries.write.acquire().await?;
+        Queries::<Postgres>::release_idempotency_key(&mut conn, project, key, token).await
+    }
+
     async fn record_read(
         &self,
         project: &ProjectId,

@@ -471,9 +471,10 @@ where
         Ok(())
     }
 
-    /// Claims an idempotency key, or reads who holds it.
+    /// Claims an idempotency key, or reads who holds it, on `conn` (SQLite's writer runs it
+    /// inside its group commit).
     pub(crate) async fn claim_idempotency_key(
-        &self,
+        conn: &mut DB::Connection,
         claim: &IdempotencyClaim,
     ) -> Result<IdempotencyState, StoreError> {
         // A row deleted between the two statements (expired and purged) is claimed again.
@@ -500,7 +501,7 @@ where
             .bind(millis(claim.expires_at))
             .bind(millis(claim.lease_until))
             .bind(&claim.token[..])
-            .fetch_optional(&self.write)
+            .fetch_optional(&mut *conn)
             .await?;
             if claimed.is_some() {
                 return Ok(IdempotencyState::Claimed);
@@ -511,7 +512,7 @@ where
             )
             .bind(claim.project.as_str())
             .bind(claim.key.as_str())
-            .fetch_optional(&self.write)
+            .fetch_optional(&mut *conn)
             .await?;
             let Some(row) = held else { continue };
             let stored: &[u8] = row.try_get("fingerprint")?;
@@ -540,9 +541,9 @@ where
         ))
     }
 
-    /// Saves the answer of the request that claimed `key`.
+    /// Saves the answer of the request that claimed `key`, on `conn`.
     pub(crate) async fn save_idempotent_answer(
-        &self,
+        conn: &mut DB::Connection,
         project: &ProjectId,
         key: &str,
         token: [u8; 16],
@@ -558,14 +559,14 @@ where
         .bind(project.as_str())
         .bind(key)
         .bind(&token[..])
-        .execute(&self.write)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }
 
-    /// Gives up a claim with no answer saved.
+    /// Gives up a claim with no answer saved, on `conn`.
     pub(crate) async fn release_idempotency_key(
-        &self,
+        conn: &mut DB::Connection,
         project: &ProjectId,
         key: &str,
         token: [u8; 16],
@@ -577,7 +578,7 @@ where
         .bind(project.as_str())
         .bind(key)
         .bind(&token[..])
-        .execute(&self.write)
+        .execute(&mut *conn)
         .await?;
         Ok(())
     }
@@ -1032,33 +1033,6 @@ macro_rules! shared_store_methods {
             filter: &crate::AuditFilter,
         ) -> Result<Vec<crate::AuditRecord>, StoreError> {
             self.queries.audit_events(filter).await
-        }
-        async fn claim_idempotency_key(
-            &self,
-            claim: &crate::IdempotencyClaim,
-        ) -> Result<crate::IdempotencyState, StoreError> {
-            self.queries.claim_idempotency_key(claim).await
-        }
-        async fn save_idempotent_answer(
-            &self,
-            project: &ProjectId,
-            key: &str,
-            token: [u8; 16],
-            answer: &crate::IdempotentAnswer,
-        ) -> Result<(), StoreError> {
-            self.queries
-                .save_idempotent_answer(project, key, token, answer)
-                .await
-        }
-        async fn release_idempotency_key(
-            &self,
-            project: &ProjectId,
-            key: &str,
-            token: [u8; 16],
-        ) -> Result<(), StoreError> {
-            self.queries
-                .release_idempotency_key(project, key, token)
-                .await
         }
         async fn purge_idempotency_keys(&self, now: jiff::Timestamp) -> Result<u64, StoreError> {
             self.queries.purge_idempotency_keys(now).await

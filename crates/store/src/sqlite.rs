@@ -151,13 +151,26 @@ impl SqliteStore {
         kind: batch::Kind,
         audit: &AuditEvent,
     ) -> Result<(), StoreError> {
-        let (done, answer) = oneshot::channel();
-        let job = batch::Job {
+        let write = batch::UserWrite {
             id,
-            project: project.clone(),
-            now: millis(Timestamp::now()),
             kind,
             audit: audit.clone(),
+        };
+        self.apply(project, batch::Work::User(write)).await?;
+        Ok(())
+    }
+
+    /// Hands `work` to the writer and waits until it is committed (or refused).
+    async fn apply(
+        &self,
+        project: &ProjectId,
+        work: batch::Work,
+    ) -> Result<batch::Done, StoreError> {
+        let (done, answer) = oneshot::channel();
+        let job = batch::Job {
+            project: project.clone(),
+            now: millis(Timestamp::now()),
+            work,
             done,
         };
         self.writes
@@ -224,6 +237,53 @@ impl Store for SqliteStore {
     ) -> Result<(), StoreError> {
         // Through the writer, so that reads arriving together share one commit.
         self.write(user, project, batch::Kind::Read, audit).await
+    }
+
+    async fn claim_idempotency_key(
+        &self,
+        claim: &crate::IdempotencyClaim,
+    ) -> Result<crate::IdempotencyState, StoreError> {
+        // Through the writer, so that claims share the commit of the writes waiting.
+        match self
+            .apply(&claim.project, batch::Work::Claim(claim.clone()))
+            .await?
+        {
+            batch::Done::Claim(state) => Ok(state),
+            batch::Done::Written => Err(StoreError::corrupt(
+                "idempotency key",
+                "the writer answered a claim with no state",
+            )),
+        }
+    }
+
+    async fn save_idempotent_answer(
+        &self,
+        project: &ProjectId,
+        key: &str,
+        token: [u8; 16],
+        answer: &crate::IdempotentAnswer,
+    ) -> Result<(), StoreError> {
+        let save = batch::Work::Save {
+            key: key.to_owned(),
+            token,
+            answer: answer.clone(),
+        };
+        self.apply(project, save).await?;
+        Ok(())
+    }
+
+    async fn release_idempotency_key(
+        &self,
+        project: &ProjectId,
+        key: &str,
+        token: [u8; 16],
+    ) -> Result<(), StoreError> {
+        let release = batch::Work::Release {
+            key: key.to_owned(),
+            token,
+        };
+        self.apply(project, release).await?;
+        Ok(())
     }
 
     async fn claim_due_emails(

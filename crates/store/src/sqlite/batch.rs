@@ -1,4 +1,4 @@
-//! Group commit: creates and updates waiting at the same moment share one transaction.
+//! Group commit: the writes waiting at the same moment share one transaction.
 //!
 //! SQLite has one writer. Written one by one, each write pays for a commit that copies
 //! every page it touched into the write-ahead log, and the writers queue for the one
@@ -10,6 +10,9 @@
 //!   earlier row of the same batch, so of two racing creates exactly one wins) and is told
 //!   which value is taken;
 //! - the updates one statement each, in arrival order, each guarded by the revision it read;
+//! - the claims, saved answers and releases of idempotency keys one statement each, in
+//!   arrival order: a keyed write makes three trips to the writer, and each shares its
+//!   commit with everything else waiting;
 //! - the audit events of every write that went through, and of the reads waiting, by one
 //!   multi-row insert: a write's event commits with it, and a read is answered only once
 //!   its event is kept.
@@ -27,7 +30,9 @@ use uuid::Uuid;
 use super::WriteTurn;
 use crate::queries::{INSERT_USER_COLUMNS, Queries, UPDATE_USER};
 use crate::rows::{UserKeys, is_unique_violation};
-use crate::{AuditEvent, ProjectId, StoreError};
+use crate::{
+    AuditEvent, IdempotencyClaim, IdempotencyState, IdempotentAnswer, ProjectId, StoreError,
+};
 
 /// Writes applied by one transaction at most (a create binds 10 parameters, far below
 /// SQLite's limit of 32766 per statement).
@@ -35,19 +40,39 @@ const MAX_BATCH: usize = 128;
 /// Writes waiting for the writer at most; more wait to be queued.
 const QUEUE: usize = 1024;
 
-/// One write waiting to be applied, about user `id`; `done` gets its outcome once
-/// committed.
+/// One write waiting to be applied in `project`; `done` gets its outcome once committed.
 pub(super) struct Job {
-    pub(super) id: Uuid,
     pub(super) project: ProjectId,
     pub(super) now: i64,
-    pub(super) kind: Kind,
-    /// Appended to the audit trail when the write goes through.
-    pub(super) audit: AuditEvent,
-    pub(super) done: oneshot::Sender<Result<(), StoreError>>,
+    pub(super) work: Work,
+    pub(super) done: oneshot::Sender<Result<Done, StoreError>>,
 }
 
 /// What a job writes.
+pub(super) enum Work {
+    /// A write about one user, with its audit event.
+    User(UserWrite),
+    /// A claim on an idempotency key.
+    Claim(IdempotencyClaim),
+    /// The answer of the request holding claim `token` on `key`.
+    Save {
+        key: String,
+        token: [u8; 16],
+        answer: IdempotentAnswer,
+    },
+    /// Claim `token` on `key` given up.
+    Release { key: String, token: [u8; 16] },
+}
+
+/// A write about user `id`.
+pub(super) struct UserWrite {
+    pub(super) id: Uuid,
+    pub(super) kind: Kind,
+    /// Appended to the audit trail when the write goes through.
+    pub(super) audit: AuditEvent,
+}
+
+/// What a user write does.
 pub(super) enum Kind {
     /// A new user with identifier `id`.
     Create(UserKeys),
@@ -55,6 +80,15 @@ pub(super) enum Kind {
     Update { keys: UserKeys, revision: i64 },
     /// Nothing but its audit event: a read of user `id`.
     Read,
+}
+
+/// What a job that went through answers.
+#[derive(Debug)]
+pub(super) enum Done {
+    /// Written.
+    Written,
+    /// What the claim on a key found.
+    Claim(IdempotencyState),
 }
 
 /// Starts the writer on `pool`, taking `turn` for each transaction; it ends when every
@@ -68,9 +102,12 @@ pub(super) fn start(pool: SqlitePool, turn: WriteTurn) -> mpsc::Sender<Job> {
 async fn write(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>, turn: WriteTurn) {
     let mut batch = Vec::with_capacity(MAX_BATCH);
     while jobs.recv_many(&mut batch, MAX_BATCH).await > 0 {
-        // A write whose caller gave up (its request timed out) is not applied: nobody would
-        // hear that it was, and a retry of the request will run it again.
-        batch.retain(|job| !job.done.is_closed());
+        // A write or claim whose caller gave up (its request timed out) is not applied:
+        // nobody would hear that it was, and a retry of the request will run it again. A
+        // saved answer or a release is, for the retries' sake.
+        batch.retain(|job| {
+            matches!(job.work, Work::Save { .. } | Work::Release { .. }) || !job.done.is_closed()
+        });
         if batch.is_empty() {
             continue;
         }
@@ -101,7 +138,7 @@ async fn write(pool: SqlitePool, mut jobs: mpsc::Receiver<Job>, turn: WriteTurn)
 async fn apply(
     pool: &SqlitePool,
     jobs: &[Job],
-) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
+) -> Result<Vec<Result<Done, StoreError>>, sqlx::Error> {
     let mut conn = pool.acquire().await?;
     sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await?;
     match apply_in_transaction(&mut conn, jobs).await {
@@ -122,61 +159,97 @@ async fn apply(
 async fn apply_in_transaction(
     conn: &mut SqliteConnection,
     jobs: &[Job],
-) -> Result<Vec<Result<(), StoreError>>, sqlx::Error> {
-    let creates: Vec<(&Job, &UserKeys)> = jobs
+) -> Result<Vec<Result<Done, StoreError>>, sqlx::Error> {
+    let creates: Vec<(&Job, &UserWrite, &UserKeys)> = jobs
         .iter()
-        .filter_map(|job| match &job.kind {
-            Kind::Create(keys) => Some((job, keys)),
+        .filter_map(|job| match &job.work {
+            Work::User(
+                write @ UserWrite {
+                    kind: Kind::Create(keys),
+                    ..
+                },
+            ) => Some((job, write, keys)),
             _ => None,
         })
         .collect();
     let created = insert_all(conn, &creates).await?;
-    if let Some((first, _)) = creates.first() {
+    if let Some((first, _, _)) = creates.first() {
         queue_welcome_emails(conn, &created, first.now).await?;
     }
     let mut outcomes = Vec::with_capacity(jobs.len());
+    let mut events = Vec::new();
     for job in jobs {
-        let outcome = match &job.kind {
-            Kind::Create(_) if created.contains(&job.id) => Ok(()),
-            Kind::Create(keys) => Err(taken(conn, job, keys, None).await?),
-            Kind::Update { keys, revision } => match update(conn, job, keys, *revision).await {
-                Ok(1) => Ok(()),
-                Ok(_) => Err(StoreError::Stale),
-                Err(e) if is_unique_violation(&e) => {
-                    Err(taken(conn, job, keys, Some(job.id)).await?)
+        let outcome = match &job.work {
+            Work::User(write) => {
+                let written = match &write.kind {
+                    Kind::Create(_) if created.contains(&write.id) => Ok(Done::Written),
+                    Kind::Create(keys) => Err(taken(conn, job, keys, None).await?),
+                    Kind::Update { keys, revision } => {
+                        match update(conn, job, write.id, keys, *revision).await {
+                            Ok(1) => Ok(Done::Written),
+                            Ok(_) => Err(StoreError::Stale),
+                            Err(e) if is_unique_violation(&e) => {
+                                Err(taken(conn, job, keys, Some(write.id)).await?)
+                            }
+                            Err(e) => return Err(e),
+                        }
+                    }
+                    Kind::Read => Ok(Done::Written),
+                };
+                if written.is_ok() {
+                    events.push((job, write));
                 }
-                Err(e) => return Err(e),
-            },
-            Kind::Read => Ok(()),
+                written
+            }
+            Work::Claim(claim) => alone(
+                Queries::<Sqlite>::claim_idempotency_key(conn, claim)
+                    .await
+                    .map(Done::Claim),
+            )?,
+            Work::Save { key, token, answer } => alone(
+                Queries::<Sqlite>::save_idempotent_answer(conn, &job.project, key, *token, answer)
+                    .await
+                    .map(|()| Done::Written),
+            )?,
+            Work::Release { key, token } => alone(
+                Queries::<Sqlite>::release_idempotency_key(conn, &job.project, key, *token)
+                    .await
+                    .map(|()| Done::Written),
+            )?,
         };
         outcomes.push(outcome);
     }
-    let done: Vec<&Job> = jobs
-        .iter()
-        .zip(&outcomes)
-        .filter(|(_, outcome)| outcome.is_ok())
-        .map(|(job, _)| job)
-        .collect();
-    append_events(conn, &done).await?;
+    append_events(conn, &events).await?;
     Ok(outcomes)
 }
 
-/// Appends the audit events of `jobs`, in one statement.
-async fn append_events(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<(), sqlx::Error> {
-    if jobs.is_empty() {
+/// A job's own outcome, or the database's failure, which fails the whole transaction.
+fn alone(outcome: Result<Done, StoreError>) -> Result<Result<Done, StoreError>, sqlx::Error> {
+    match outcome {
+        Err(StoreError::Database(e)) => Err(e),
+        outcome => Ok(outcome),
+    }
+}
+
+/// Appends the audit events of `writes`, in one statement.
+async fn append_events(
+    conn: &mut SqliteConnection,
+    writes: &[(&Job, &UserWrite)],
+) -> Result<(), sqlx::Error> {
+    if writes.is_empty() {
         return Ok(());
     }
     let mut query = QueryBuilder::<Sqlite>::new(
         "INSERT INTO audit_events (at, project_id, actor, request_id, action, user_id, fields) ",
     );
-    query.push_values(jobs, |mut row, job| {
+    query.push_values(writes, |mut row, (job, write)| {
         row.push_bind(job.now)
             .push_bind(job.project.as_str())
-            .push_bind(job.audit.actor.as_str())
-            .push_bind(job.audit.request_id.as_str())
-            .push_bind(job.audit.action.as_str())
-            .push_bind(job.id.to_string())
-            .push_bind(job.audit.fields.join(","));
+            .push_bind(write.audit.actor.as_str())
+            .push_bind(write.audit.request_id.as_str())
+            .push_bind(write.audit.action.as_str())
+            .push_bind(write.id.to_string())
+            .push_bind(write.audit.fields.join(","));
     });
     query.build().execute(&mut *conn).await?;
     Ok(())
@@ -184,14 +257,14 @@ async fn append_events(conn: &mut SqliteConnection, jobs: &[&Job]) -> Result<(),
 
 async fn insert_all(
     conn: &mut SqliteConnection,
-    creates: &[(&Job, &UserKeys)],
+    creates: &[(&Job, &UserWrite, &UserKeys)],
 ) -> Result<HashSet<Uuid>, sqlx::Error> {
     if creates.is_empty() {
         return Ok(HashSet::new());
     }
     let mut query = QueryBuilder::<Sqlite>::new(INSERT_USER_COLUMNS);
-    query.push_values(creates, |mut row, (job, keys)| {
-        row.push_bind(job.id.to_string())
+    query.push_values(creates, |mut row, (job, write, keys)| {
+        row.push_bind(write.id.to_string())
             .push_bind(job.project.as_str())
             .push_bind(&keys.email)
             .push_bind(&keys.phone)
@@ -242,6 +315,7 @@ async fn queue_welcome_emails(
 async fn update(
     conn: &mut SqliteConnection,
     job: &Job,
+    id: Uuid,
     keys: &UserKeys,
     revision: i64,
 ) -> Result<u64, sqlx::Error> {
@@ -252,7 +326,7 @@ async fn update(
         .bind(&keys.secure)
         .bind(job.now)
         .bind(job.project.as_str())
-        .bind(job.id.to_string())
+        .bind(id.to_string())
         .bind(revision)
         .execute(&mut *conn)
         .await?;
