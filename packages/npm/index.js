@@ -159,11 +159,11 @@ function crossField(root, branches) {
   if (branches.every((b) => Array.isArray(b.required) && b.required.length > 0)) {
     // One of the alternatives must be given: the server asks for the current name.
     const message = old ? `${current} is required (or the deprecated ${old})` : `one of ${names.join(", ")} is required`;
-    return { name: current, message };
+    return { name: current, message, names };
   }
   // Fields that must agree: the server faults the deprecated one.
   const name = old ?? names[names.length - 1];
-  return { name, message: `${name} (deprecated) disagrees with ${current}; send ${current} alone` };
+  return { name, message: `${name} (deprecated) disagrees with ${current}; send ${current} alone`, names, agree: true };
 }
 
 function faults(root, errors) {
@@ -172,10 +172,15 @@ function faults(root, errors) {
   // Errors of the branches of a failed anyOf speak of alternatives, not faults.
   const inBranch = (e) =>
     alternatives.some((a) => e.schemaPath.startsWith(`${a.schemaPath}/`) && within(e.instancePath, a.instancePath));
-  const found = new Map();
-  const add = (path, message) => {
-    const field = fieldOf(path);
-    if (!found.has(field)) found.set(field, { field, message });
+  const found = [];
+  // `agree`: the fields a rule of agreement compares (void when one has a fault of its own);
+  // `via`: the deprecated field an `if` read (void when it has a fault: the server then
+  // reads the field that replaced it).
+  const add = (path, message, extra = {}) => found.push({ field: fieldOf(path), message, ...extra });
+  const deprecatedIf = (e) => {
+    const rule = /^#\/allOf\/(\d+)\/then\//.exec(e.schemaPath);
+    const names = rule ? root.allOf[Number(rule[1])]?.if?.required ?? [] : [];
+    return names.find((n) => root.properties?.[n]?.deprecated === true);
   };
   const invalid = (path) => {
     const field = fieldOf(path);
@@ -194,13 +199,21 @@ function faults(root, errors) {
       else add(path, invalid(path));
     } else if (e.keyword === "anyOf" || e.keyword === "oneOf") {
       const rule = crossField(root, resolve(root, e.schemaPath));
-      if (rule) add([...path, rule.name], rule.message);
+      if (rule) add([...path, rule.name], rule.message, rule.agree ? { agree: rule.names } : {});
       else add(path, invalid(path));
     } else {
-      add(path, invalid(path));
+      add(path, invalid(path), { via: deprecatedIf(e) });
     }
   }
+  const own = (list, field, except) => list.some((f) => f !== except && f.field === field && !f.agree);
+  let kept = found.filter((f) => !(f.agree && f.agree.some((n) => own(found, n, f))));
+  kept = kept.filter((f) => !(f.via && kept.some((g) => g !== f && g.field === f.via)));
+  const byField = new Map();
+  for (const { field, message } of kept) if (!byField.has(field)) byField.set(field, { field, message });
+  // The project API reads `update` first: missing, not an object or empty, it is the only
+  // fault (user/missing-data), whatever stands beside it.
+  if (byField.has("update")) return [byField.get("update")];
   // A value faulted whole (a location sent as GeoJSON) is one fault, not one per part.
-  const all = [...found.values()];
+  const all = [...byField.values()];
   return all.filter((f) => !all.some((g) => g.field !== "" && f.field.startsWith(`${g.field}.`)));
 }

@@ -136,6 +136,10 @@ test("the deprecated names must agree with the current ones", () => {
   assert.deepEqual(sexes.errors, [
     { field: "gender", message: "gender (deprecated) disagrees with sex; send sex alone" },
   ]);
+  // A field with a fault of its own is not also said to disagree; sex given, the server
+  // judges pregnancy by it, not by the deprecated gender.
+  assert.deepEqual(fields(validate(V2, "create-user", { ...CREATE_V2, sex: "Female", gender: "female" })), ["sex"]);
+  assert.deepEqual(fields(validate(V2, "create-user", { ...CREATE_V2, gender: "male", pregnant: true })), ["gender"]);
   const { sex, currentWeight, ...neither } = CREATE_V2;
   const missing = validate(V2, "create-user", neither);
   assert.deepEqual(missing.errors, [
@@ -154,6 +158,10 @@ test("every fault has a field and a sentence about it", () => {
   }
   assert.match(result.errors.find((e) => e.field === "height").message, /5ft 0in/);
   assert.deepEqual(validate(V2, "create-user", []).errors.map((e) => e.field), [""]);
+  // The project API's `update` missing, not an object or empty is the only fault.
+  assert.deepEqual(fields(validate(V2, "patch-user", { name: "x" })), ["update"]);
+  assert.deepEqual(fields(validate(V2, "patch-user", { update: {}, name: "x" })), ["update"]);
+  assert.deepEqual(fields(validate(V2, "patch-user", { update: { bio: "x" }, name: "x" })), ["name"]);
 });
 
 test("unknown versions and operations are refused, naming the known ones", () => {

@@ -152,6 +152,10 @@ def test_the_deprecated_names_must_agree_with_the_current_ones():
     assert validate(V2, "create-user", {**CREATE_V2, "gender": "male"})["errors"] == [
         {"field": "gender", "message": "gender (deprecated) disagrees with sex; send sex alone"},
     ]
+    # A field with a fault of its own is not also said to disagree; sex given, the server
+    # judges pregnancy by it, not by the deprecated gender.
+    assert fields(validate(V2, "create-user", {**CREATE_V2, "sex": "Female", "gender": "female"})) == ["sex"]
+    assert fields(validate(V2, "create-user", {**CREATE_V2, "gender": "male", "pregnant": True})) == ["gender"]
     neither = {k: v for k, v in CREATE_V2.items() if k not in ("sex", "currentWeight")}
     assert sorted(validate(V2, "create-user", neither)["errors"], key=lambda e: e["field"]) == [
         {"field": "currentWeight", "message": "currentWeight is required (or the deprecated weight)"},
@@ -169,6 +173,10 @@ def test_every_fault_has_a_field_and_a_sentence_about_it():
         assert error["message"].startswith(error["field"]), error
     assert "5ft 0in" in next(e for e in result["errors"] if e["field"] == "height")["message"]
     assert [e["field"] for e in validate(V2, "create-user", [])["errors"]] == [""]
+    # The project API's `update` missing, not an object or empty is the only fault.
+    assert fields(validate(V2, "patch-user", {"name": "x"})) == ["update"]
+    assert fields(validate(V2, "patch-user", {"update": {}, "name": "x"})) == ["update"]
+    assert fields(validate(V2, "patch-user", {"update": {"bio": "x"}, "name": "x"})) == ["name"]
 
 
 def test_unknown_versions_and_operations_are_refused_naming_the_known_ones():

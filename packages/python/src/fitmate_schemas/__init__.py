@@ -194,18 +194,28 @@ def _cross_field(root: Any, branches: Any) -> Optional[Fault]:
     if all(b.get("required") for b in branches):
         # One of the alternatives must be given: the server asks for the current name.
         message = f"{current} is required (or the deprecated {old})" if old else f"one of {', '.join(names)} is required"
-        return {"field": current, "message": message}
+        return {"field": current, "message": message, "names": names}
     # Fields that must agree: the server faults the deprecated one.
     name = old or names[-1]
-    return {"field": name, "message": f"{name} (deprecated) disagrees with {current}; send {current} alone"}
+    return {"field": name, "message": f"{name} (deprecated) disagrees with {current}; send {current} alone",
+            "names": names, "agree": True}
 
 
 def _faults(root: Any, errors: Any, body: Any) -> List[Fault]:
-    found: Dict[str, Fault] = {}
+    found: List[Dict[str, Any]] = []
 
-    def add(path: List[Any], message: str) -> None:
-        field = _field_of(path)
-        found.setdefault(field, {"field": field, "message": message})
+    # `agree`: the fields a rule of agreement compares (void when one has a fault of its
+    # own); `via`: the deprecated field an `if` read (void when it has a fault: the server
+    # then reads the field that replaced it).
+    def add(path: List[Any], message: str, **extra: Any) -> None:
+        found.append({"field": _field_of(path), "message": message, **extra})
+
+    def deprecated_if(error: Any) -> Optional[str]:
+        where = list(error.absolute_schema_path)
+        if len(where) < 3 or where[0] != "allOf" or where[2] != "then":
+            return None
+        names = root["allOf"][where[1]].get("if", {}).get("required", [])
+        return next((n for n in names if root.get("properties", {}).get(n, {}).get("deprecated") is True), None)
 
     def invalid(path: List[Any]) -> str:
         field = _field_of(path)
@@ -233,13 +243,23 @@ def _faults(root: Any, errors: Any, body: Any) -> List[Fault]:
         elif error.validator in ("anyOf", "oneOf"):
             rule = _cross_field(root, error.validator_value)
             if rule:
-                add([*path, rule["field"]], rule["message"])
+                add([*path, rule["field"]], rule["message"], **({"agree": rule["names"]} if rule.get("agree") else {}))
             else:
                 add(path, invalid(path))
         else:
-            add(path, invalid(path))
+            add(path, invalid(path), via=deprecated_if(error))
+    own = lambda field, but: any(f is not but and f["field"] == field and not f.get("agree") for f in found)  # noqa: E731
+    kept = [f for f in found if not any(own(n, f) for n in f.get("agree", []))]
+    kept = [f for f in kept if not (f.get("via") and any(g is not f and g["field"] == f["via"] for g in kept))]
+    by_field: Dict[str, Fault] = {}
+    for f in kept:
+        by_field.setdefault(f["field"], {"field": f["field"], "message": f["message"]})
+    # The project API reads `update` first: missing, not an object or empty, it is the only
+    # fault (user/missing-data), whatever stands beside it.
+    if "update" in by_field:
+        return [by_field["update"]]
     # A value faulted whole (a location sent as GeoJSON) is one fault, not one per part.
-    faults = list(found.values())
+    faults = list(by_field.values())
     return [
         f for f in faults
         if not any(g["field"] and f["field"].startswith(g["field"] + ".") for g in faults)
