@@ -1,6 +1,10 @@
 //! `fitmate`: run the partner API server, administer its projects, keys and users, validate
 //! payloads and generate the shipped schemas.
 
+// The doc comments of the command-line arguments are their `--help` text, which shows
+// addresses as they are typed, not as links.
+#![allow(rustdoc::bare_urls)]
+
 mod admin;
 mod database;
 mod import;

@@ -13,10 +13,13 @@ use std::marker::PhantomData;
 
 use fitmate_rules::{Code, Fault, FromWire, Report, RuleError};
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
+#[cfg(feature = "json-schema")]
 use serde_json::{Map, Value};
 
 use crate::ApiVersion;
-use crate::chain::{HeadField, Presence, View};
+#[cfg(feature = "json-schema")]
+use crate::chain::Presence;
+use crate::chain::{HeadField, View};
 
 /// A request body type that can be read leniently from a JSON object.
 pub trait RequestBody: Sized {
@@ -434,10 +437,12 @@ macro_rules! request {
                     &views[version.index()]
                 }
 
+                #[cfg(feature = "json-schema")]
                 fn schema_rules() -> Vec<$crate::cross_field::SchemaRule> {
                     $crate::body_reader::request!(@or_empty $($rules)?)
                 }
 
+                #[cfg(feature = "json-schema")]
                 fn field_schemas(
                     generator: &mut schemars::SchemaGenerator,
                     view: &View,
@@ -587,6 +592,8 @@ macro_rules! request {
             }
         }
 
+        #[cfg(feature = "garde")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "garde")))]
         impl garde::Validate for $name {
             type Context = ();
             fn validate_into(
@@ -609,6 +616,8 @@ macro_rules! request {
             }
         }
 
+        #[cfg(feature = "json-schema")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "json-schema")))]
         impl schemars::JsonSchema for $name {
             fn schema_name() -> std::borrow::Cow<'static, str> {
                 stringify!($name).into()
@@ -652,9 +661,11 @@ pub(crate) trait HeadBody {
     /// The body's fields in `version`.
     fn view(version: ApiVersion) -> &'static View;
     /// The rules across fields, for the JSON Schema.
+    #[cfg(feature = "json-schema")]
     fn schema_rules() -> Vec<crate::cross_field::SchemaRule>;
     /// The value schema of each head field `view` accepts, in the order of
     /// [`HeadBody::HEAD`]; `None` for the others.
+    #[cfg(feature = "json-schema")]
     fn field_schemas(generator: &mut schemars::SchemaGenerator, view: &View) -> Vec<Option<Value>>;
     /// Reads the members of an object as `version` has the body.
     fn read_draft<'de, A: MapAccess<'de>>(
@@ -666,6 +677,7 @@ pub(crate) trait HeadBody {
 
 /// The JSON Schema of a head body `T` as `version` has it: its fields with their
 /// descriptions, the required ones, and the rules across fields whose fields it has.
+#[cfg(feature = "json-schema")]
 pub(crate) fn body_schema<T: HeadBody>(
     version: ApiVersion,
     generator: &mut schemars::SchemaGenerator,
@@ -705,6 +717,7 @@ pub(crate) fn body_schema<T: HeadBody>(
 }
 
 /// Adds the faults of a check to a garde report.
+#[cfg(feature = "garde")]
 pub(crate) fn into_garde(
     checked: Result<(), Report>,
     parent: &mut dyn FnMut() -> garde::Path,
@@ -723,6 +736,7 @@ pub(crate) fn into_garde(
 
 /// Puts a field's description (and `deprecated`) beside its value schema, a `$ref` or an
 /// inline schema (siblings of `$ref` are allowed in 2020-12).
+#[cfg(feature = "json-schema")]
 pub(crate) fn describe(property: &mut Value, doc: &str, deprecated: bool) {
     if let Some(object) = property.as_object_mut() {
         if !doc.is_empty() {
@@ -734,19 +748,21 @@ pub(crate) fn describe(property: &mut Value, doc: &str, deprecated: bool) {
     }
 }
 
+#[cfg(feature = "json-schema")]
 pub(crate) fn to_schema(value: serde_json::Value) -> schemars::Schema {
     schemars::Schema::try_from(value).expect("request schemas are JSON objects")
 }
 
-#[cfg(test)]
+// The seed payload comes with the schema examples; the tests run with the default features.
+#[cfg(all(test, feature = "json-schema"))]
 mod tests {
     use proptest::prelude::*;
 
     use super::*;
     use crate::head::CreateUserRequest;
 
-    const SEED: &[u8] =
-        include_bytes!("../../../tests/fixtures/seeds/001-create-request-payload.json");
+    /// The create payload of the partner documentation.
+    const SEED: &[u8] = crate::examples::SEED_CREATE_2023_10_04.as_bytes();
 
     /// The reader before the one UTF-8 check: every byte through serde_json's slice reader.
     fn from_bytes(bytes: &[u8]) -> Result<CreateUserRequest, Report> {

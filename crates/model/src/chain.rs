@@ -10,6 +10,7 @@
 
 use std::fmt::Write as _;
 
+#[cfg(feature = "json-schema")]
 use schemars::SchemaGenerator;
 use serde_json::{Map, Value};
 
@@ -94,6 +95,8 @@ pub struct Conversion {
     /// The older value, or `None` to leave the field out.
     pub back: fn(Value) -> Option<Value>,
     /// The field's JSON Schema in the older form.
+    #[cfg(feature = "json-schema")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json-schema")))]
     pub schema: fn(&mut SchemaGenerator) -> Value,
     /// The field's description in the older form.
     pub description: &'static str,
@@ -212,12 +215,14 @@ pub(crate) struct HeadField {
     /// Deprecated in the head.
     pub(crate) deprecated: bool,
     /// What the field holds, for people.
+    #[cfg_attr(not(feature = "json-schema"), allow(dead_code))]
     pub(crate) doc: &'static str,
 }
 
 impl HeadField {
     /// The doc comment as one line of text, for a version where the field is `deprecated`
     /// or not: the head's "Deprecated: ..." sentences are left out where it is not.
+    #[cfg(feature = "json-schema")]
     pub(crate) fn description(&self, deprecated: bool) -> String {
         let text = crate::text::one_line(self.doc);
         match text.split_once(" Deprecated:") {
@@ -368,6 +373,7 @@ pub(crate) fn render_user(value: &mut Map<String, Value>, version: ApiVersion) {
 
 /// The JSON Schema of a head answer's user (`schema`, an object schema in the head's form)
 /// in `version`.
+#[cfg(feature = "json-schema")]
 pub(crate) fn user_schema(
     schema: &mut Map<String, Value>,
     version: ApiVersion,
@@ -380,6 +386,7 @@ pub(crate) fn user_schema(
     }
 }
 
+#[cfg(feature = "json-schema")]
 fn apply_to_schema(
     schema: &mut Map<String, Value>,
     instruction: &FieldChange,

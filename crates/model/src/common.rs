@@ -1,6 +1,7 @@
 //! Bodies shared by both versions.
 
 use fitmate_rules::Email;
+#[cfg(feature = "json-schema")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -23,7 +24,8 @@ impl RetrieveUserRequest {
 }
 
 /// `POST /users/create` answered 200: `{"message": "User created successfully", ...}`.
-#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(JsonSchema))]
 pub struct CreateUserResponse {
     /// `User created successfully`.
     pub message: String,

@@ -4,6 +4,7 @@
 //! names the version reading the body gives the fields ([`Paths`]).
 
 use fitmate_rules::{Code, Fault, Gender, Pounds, Report, Sex};
+#[cfg(feature = "json-schema")]
 use serde_json::{Map, Value, json};
 
 use crate::body_reader::join;
@@ -184,12 +185,14 @@ pub(crate) fn not_pregnant_if_male(
 }
 
 /// A rule across fields as JSON Schema, with the head fields it speaks of.
+#[cfg(feature = "json-schema")]
 #[derive(Debug, Clone)]
 pub(crate) struct SchemaRule {
     fields: Vec<&'static str>,
     schema: Value,
 }
 
+#[cfg(feature = "json-schema")]
 impl SchemaRule {
     /// The rule as `view` has its body: `None` when the version lacks one of its fields,
     /// else the schema with the fields under the version's names.
@@ -214,6 +217,7 @@ impl SchemaRule {
 
 /// Renames a property of one object schema, in place: its key in `properties` (keeping the
 /// order) and its entry in `required`.
+#[cfg(feature = "json-schema")]
 pub(crate) fn rename_property(object: &mut Map<String, Value>, from: &str, to: &str) {
     if let Some(Value::Object(properties)) = object.get_mut("properties") {
         let renamed: Map<String, Value> = std::mem::take(properties)
@@ -238,6 +242,7 @@ pub(crate) fn rename_property(object: &mut Map<String, Value>, from: &str, to: &
 }
 
 /// Renames a property in a schema and every schema inside it.
+#[cfg(feature = "json-schema")]
 fn rename(schema: &mut Value, from: &str, to: &str) {
     match schema {
         Value::Object(object) => {
@@ -252,6 +257,7 @@ fn rename(schema: &mut Value, from: &str, to: &str) {
 }
 
 /// The schema of "`field` is `male`, so `pregnant` is not true".
+#[cfg(feature = "json-schema")]
 pub(crate) fn schema_not_pregnant_if_male(field: &'static str) -> SchemaRule {
     SchemaRule {
         fields: vec![field, "pregnant"],
@@ -266,6 +272,7 @@ pub(crate) fn schema_not_pregnant_if_male(field: &'static str) -> SchemaRule {
 }
 
 /// The schema of "`sex` and `gender`, both given, agree".
+#[cfg(feature = "json-schema")]
 pub(crate) fn schema_sex_matches_gender() -> SchemaRule {
     SchemaRule {
         fields: vec!["sex", "gender"],
@@ -281,6 +288,7 @@ pub(crate) fn schema_sex_matches_gender() -> SchemaRule {
 
 /// The schema of "`a` or `b` is given". Each branch names its field among its properties
 /// too, so strict validators (ajv's strictRequired) see the required field defined.
+#[cfg(feature = "json-schema")]
 pub(crate) fn schema_either_given(a: &'static str, b: &'static str) -> SchemaRule {
     SchemaRule {
         fields: vec![a, b],

@@ -1,6 +1,7 @@
 //! The error body of the Fitmate endpoints (`/users/create`, `/users/update`, `/users/retrieve`).
 
 use fitmate_rules::{Code, Fault, Report};
+#[cfg(feature = "json-schema")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -9,8 +10,9 @@ use serde::{Deserialize, Serialize};
 /// `message` is the first fault's; the documented sentences (`Email already exists`,
 /// `Phone number already exists`, `Invalid email address`, `Invalid phone number`,
 /// `User not found`) are used verbatim.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "ErrorBody")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "json-schema", schemars(rename = "ErrorBody"))]
 pub struct ErrorBody {
     /// A sentence for people.
     pub message: String,

@@ -11,6 +11,7 @@ use fitmate_rules::{
     BirthDate, CalendarDate, Diabetes, Email, FreeText, Gender, Height, MedicalClearance, Metadata,
     Name, PaymentPlan, PhoneNumber, Pounds, Report, Sex,
 };
+#[cfg(feature = "json-schema")]
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -268,7 +269,8 @@ impl UpdateUserRequest {
 
 /// A user as the current version renders it (the `data` of retrieve answers). Fields the
 /// user was created without (by 2023-08-01) are absent.
-#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct User {
     /// The email address of the user: their key within the project.
@@ -306,11 +308,17 @@ pub struct User {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub medical_clearance_description: Option<FreeText>,
     /// The current weight of the user in pounds.
-    #[schemars(schema_with = "fitmate_rules::Pounds::answer_schema")]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(schema_with = "fitmate_rules::Pounds::answer_schema")
+    )]
     pub current_weight: Pounds,
     /// The weight the user wants to reach, in pounds, if one was given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    #[schemars(schema_with = "fitmate_rules::Pounds::answer_schema")]
+    #[cfg_attr(
+        feature = "json-schema",
+        schemars(schema_with = "fitmate_rules::Pounds::answer_schema")
+    )]
     pub desired_weight: Option<Pounds>,
     /// The user's allergies, if given.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -357,7 +365,8 @@ impl From<&CanonicalUser> for User {
 }
 
 /// The `data` of an update answer in the current version: the email and the fields this version may change.
-#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(JsonSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct UpdatedUser {
     /// The email address of the user: their key within the project.
@@ -392,7 +401,8 @@ impl From<&CanonicalUser> for UpdatedUser {
 }
 
 /// `POST /users/update` answered 200 in the current version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(JsonSchema))]
 pub struct UpdateUserResponse {
     /// `User updated successfully`.
     pub message: String,
@@ -414,7 +424,8 @@ impl UpdateUserResponse {
 }
 
 /// `POST /users/retrieve` answered 200 in the current version.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(JsonSchema))]
 pub struct RetrieveUserResponse {
     /// `User retrieved successfully`.
     pub message: String,

@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 #[macro_use]
 mod version;
@@ -11,10 +12,13 @@ mod common;
 mod cross_field;
 mod endpoint;
 pub mod error;
+#[cfg(feature = "json-schema")]
 mod examples;
 pub mod head;
+#[cfg(feature = "json-schema")]
 mod openapi;
 pub mod projects;
+#[cfg(feature = "json-schema")]
 mod schemas;
 mod text;
 mod versioned;
@@ -36,7 +40,11 @@ pub use canonical::{User, UserChanges};
 pub use chain::{Shape, VersionChange, versions_markdown};
 pub use common::{CreateUserResponse, RETRIEVED_MESSAGE, RetrieveUserRequest, UPDATED_MESSAGE};
 pub use endpoint::{Endpoint, UnknownEndpoint};
+#[cfg(feature = "json-schema")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json-schema")))]
 pub use openapi::{openapi, openapi_for};
+#[cfg(feature = "json-schema")]
+#[cfg_attr(docsrs, doc(cfg(feature = "json-schema")))]
 pub use schemas::{GeneratedFile, SCHEMA_BASE, root_schema, schema_files};
 pub use version::UnknownVersion;
 pub use versioned::UserAnswer;

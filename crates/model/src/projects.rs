@@ -1,6 +1,7 @@
 //! The project users API (`PATCH /{projectId}/users/{userId}`): the same users as the
 //! Fitmate endpoints, seen as profiles.
 
+#[cfg(feature = "json-schema")]
 use std::borrow::Cow;
 use std::fmt;
 
@@ -8,10 +9,13 @@ use fitmate_rules::{
     AvatarUrl, Code, Coordinates, Fault, FreeText, Metadata, Name, ProjectBirthdate, Report,
     Username,
 };
+#[cfg(feature = "json-schema")]
 use schemars::JsonSchema;
 use serde::de::{DeserializeSeed, IgnoredAny, MapAccess};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+#[cfg(feature = "json-schema")]
+use serde_json::json;
 use uuid::Uuid;
 
 use crate::ApiVersion;
@@ -130,6 +134,7 @@ impl<'de> Deserialize<'de> for UpdateUserRequest {
     }
 }
 
+#[cfg(feature = "json-schema")]
 impl JsonSchema for UpdateUserRequest {
     fn schema_name() -> Cow<'static, str> {
         "UpdateUserProfileRequest".into()
@@ -151,8 +156,9 @@ impl JsonSchema for UpdateUserRequest {
 }
 
 /// A GeoJSON point: `{"type": "Point", "coordinates": [longitude, latitude]}`.
-#[derive(Clone, Copy, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "GeoPoint")]
+#[derive(Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "json-schema", schemars(rename = "GeoPoint"))]
 pub struct GeoPoint {
     /// Always `Point`.
     #[serde(rename = "type")]
@@ -168,6 +174,7 @@ pub enum PointKind {
     Point,
 }
 
+#[cfg(feature = "json-schema")]
 impl JsonSchema for PointKind {
     fn schema_name() -> Cow<'static, str> {
         "PointKind".into()
@@ -191,8 +198,9 @@ impl From<Coordinates> for GeoPoint {
 }
 
 /// An active suspension of a user.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "Suspension")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "json-schema", schemars(rename = "Suspension"))]
 #[serde(rename_all = "camelCase")]
 pub struct Suspension {
     /// Why the user is suspended.
@@ -205,8 +213,9 @@ pub struct Suspension {
 
 /// `PATCH /{projectId}/users/{userId}` answered 200: the user's profile after the update.
 /// Unset fields are `null`; `secureMetadata` is never included.
-#[derive(Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "UserProfile")]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "json-schema", schemars(rename = "UserProfile"))]
 pub struct UserProfile {
     /// The user's identifier (the Fitmate `identifier`).
     pub id: Uuid,
@@ -246,8 +255,9 @@ impl UserProfile {
 }
 
 /// The `code` of a project API error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "ProjectErrorCode")]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "json-schema", schemars(rename = "ProjectErrorCode"))]
 #[non_exhaustive]
 pub enum ErrorCode {
     /// 400: `update` missing, not an object or empty.
@@ -342,8 +352,9 @@ impl fmt::Display for ErrorCode {
 }
 
 /// The error body of the project API: `{"error": "User not found", "code": "user/not-found"}`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
-#[schemars(rename = "ProjectErrorBody")]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(JsonSchema))]
+#[cfg_attr(feature = "json-schema", schemars(rename = "ProjectErrorBody"))]
 pub struct ErrorBody {
     /// A sentence for people (the first fault's message for invalid data).
     pub error: String,

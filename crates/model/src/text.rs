@@ -10,6 +10,7 @@ pub(crate) fn and_list(items: &[&str]) -> String {
 }
 
 /// A doc comment as one line: its lines trimmed and joined with spaces.
+#[cfg(feature = "json-schema")]
 pub(crate) fn one_line(doc: &str) -> String {
     doc.lines()
         .map(str::trim)

@@ -4,7 +4,9 @@
 //! what they were in 2023-08-01. From this list come the 2023-08-01 reader, its answers,
 //! its schemas and its part of `docs/api-versions.md`.
 
-use fitmate_rules::{Gender, Sex};
+#[cfg(feature = "json-schema")]
+use fitmate_rules::Gender;
+use fitmate_rules::Sex;
 use serde_json::Value;
 
 use crate::Shape::{CreateUserRequest, UpdateUserRequest, User};
@@ -102,6 +104,7 @@ pub const CHANGES: &[VersionChange] = &[
 /// cannot say it).
 const SEX_AS_GENDER: Conversion = Conversion {
     back: sex_as_gender,
+    #[cfg(feature = "json-schema")]
     schema: |generator| generator.subschema_for::<Gender>().to_value(),
     description: "The gender at birth of the user: male or female; absent for a user whose \
         sex is intersex, which gender cannot say.",

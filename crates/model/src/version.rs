@@ -165,6 +165,7 @@ impl<'de> Deserialize<'de> for ApiVersion {
     }
 }
 
+#[cfg(feature = "json-schema")]
 impl schemars::JsonSchema for ApiVersion {
     fn schema_name() -> Cow<'static, str> {
         "ApiVersion".into()

@@ -3,6 +3,7 @@
 //! version goes through the same code: the head's types and the chain of changes.
 
 use fitmate_rules::{Email, Report};
+#[cfg(feature = "json-schema")]
 use schemars::SchemaGenerator;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -147,6 +148,7 @@ pub struct UserAnswer {
 }
 
 /// The JSON Schemas of a version's bodies, for the schema files and the OpenAPI documents.
+#[cfg(feature = "json-schema")]
 pub(crate) mod schema {
     use super::*;
 

@@ -1,5 +1,6 @@
 //! Closed sets of values: sex, gender, medical clearance, diabetes, payment plan.
 
+#[cfg(feature = "json-schema")]
 use serde_json::json;
 
 use crate::field_value::{deserialize_via_scalar, wire_via_scalar};

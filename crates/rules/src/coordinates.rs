@@ -1,7 +1,9 @@
 //! Geographic coordinates of a user's location.
 
 use serde::{Deserializer, Serialize};
-use serde_json::{Value, json};
+use serde_json::Value;
+#[cfg(feature = "json-schema")]
+use serde_json::json;
 
 use crate::macros::json_schema_of;
 use crate::{Code, FromWire, RuleError};

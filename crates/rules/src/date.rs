@@ -1,6 +1,7 @@
 //! Calendar dates: dates of birth and plan start dates.
 
 use jiff::civil::Date;
+#[cfg(feature = "json-schema")]
 use serde_json::json;
 
 use crate::field_value::{deserialize_via_scalar, wire_via_scalar};

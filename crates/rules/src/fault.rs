@@ -11,7 +11,8 @@ macro_rules! codes {
         ///
         /// Codes are part of the API contract: a code is never renamed or reused for another
         /// rule. New codes may be added, so match with a wildcard arm.
-        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema)]
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+        #[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
         #[non_exhaustive]
         pub enum Code {
             $( $(#[$doc])* #[serde(rename = $text)] $variant, )*
@@ -250,7 +251,8 @@ impl std::error::Error for RuleError {}
 ///
 /// Serialises as the items of the `errors` array of an error body:
 /// `{"field": "height", "code": "invalid_height", "message": "height must look like 5ft 6in"}`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "json-schema", derive(schemars::JsonSchema))]
 pub struct Fault {
     /// Dotted path of the field, e.g. `email` or `update.location.latitude`; empty for the
     /// body as a whole.

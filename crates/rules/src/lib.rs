@@ -1,5 +1,6 @@
 #![doc = include_str!("../README.md")]
 #![deny(missing_docs)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
 mod choice;
 mod coordinates;
@@ -13,6 +14,8 @@ mod metadata;
 pub mod patterns;
 mod text;
 
+#[cfg(feature = "garde")]
+#[cfg_attr(docsrs, doc(cfg(feature = "garde")))]
 #[path = "garde_rules.rs"]
 pub mod garde;
 

@@ -66,6 +66,8 @@ pub(crate) use string_rule;
 /// value built from this crate's constants).
 macro_rules! json_schema_of {
     ($ty:ident, $schema:expr) => {
+        #[cfg(feature = "json-schema")]
+        #[cfg_attr(docsrs, doc(cfg(feature = "json-schema")))]
         impl schemars::JsonSchema for $ty {
             fn schema_name() -> std::borrow::Cow<'static, str> {
                 stringify!($ty).into()

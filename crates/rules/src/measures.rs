@@ -1,5 +1,6 @@
 //! Body measures: height in feet and inches, weight in pounds.
 
+#[cfg(feature = "json-schema")]
 use serde_json::json;
 
 use crate::field_value::{deserialize_via_scalar, wire_via_scalar};
@@ -155,6 +156,8 @@ impl Pounds {
     }
 
     /// The JSON Schema of a weight in an answer: always a JSON number, never a string.
+    #[cfg(feature = "json-schema")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "json-schema")))]
     pub fn answer_schema(_: &mut schemars::SchemaGenerator) -> schemars::Schema {
         schemars::json_schema!({
             "type": "number",

@@ -1,13 +1,11 @@
 //! Metadata: the partner's own key/value object stored with a user.
 
-use std::borrow::Cow;
 use std::io;
 
-use schemars::{JsonSchema, Schema, SchemaGenerator};
 use serde::{Deserializer, Serialize};
-use serde_json::{Map, Value, json};
+use serde_json::{Map, Value};
 
-use crate::{Code, FromWire, RuleError, patterns};
+use crate::{Code, FromWire, RuleError};
 
 /// Most keys in a metadata object.
 pub const METADATA_MAX_KEYS: usize = 50;
@@ -204,63 +202,75 @@ impl<'de> serde::Deserialize<'de> for Metadata {
     }
 }
 
-impl JsonSchema for Metadata {
-    fn schema_name() -> Cow<'static, str> {
-        "Metadata".into()
-    }
-    fn schema_id() -> Cow<'static, str> {
-        "fitmate_rules::Metadata".into()
-    }
-    fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-        let values = generator.subschema_for::<MetadataValue<4>>();
-        let schema = json!({
-            "type": "object",
-            "description": format!("Key/value information about the user from the partner's system. At most {METADATA_MAX_KEYS} keys of 1 to {METADATA_MAX_KEY_CHARS} characters, at most {} KiB as compact JSON (not expressible here: checked by the server), nested at most {METADATA_MAX_DEPTH} levels deep counting this object, no NUL character. On update it replaces the stored object whole.", METADATA_MAX_BYTES / 1024),
-            "maxProperties": METADATA_MAX_KEYS,
-            "propertyNames": {"minLength": 1, "maxLength": METADATA_MAX_KEY_CHARS, "pattern": patterns::NO_NUL},
-            "additionalProperties": values,
-        });
-        Schema::try_from(schema).expect("an object")
-    }
-}
+/// The JSON Schema of metadata: its limits, and its values level by level.
+#[cfg(feature = "json-schema")]
+mod json_schema {
+    use std::borrow::Cow;
 
-/// The schema of a value inside metadata that may still hold `N` levels of containers.
-struct MetadataValue<const N: u8>;
+    use schemars::{JsonSchema, Schema, SchemaGenerator};
+    use serde_json::json;
 
-macro_rules! metadata_levels {
-    ($($n:literal => $inner:literal),*) => {$(
-        impl JsonSchema for MetadataValue<$n> {
-            fn schema_name() -> Cow<'static, str> {
-                concat!("MetadataValue", $n).into()
-            }
-            fn schema_id() -> Cow<'static, str> {
-                concat!("fitmate_rules::MetadataValue", $n).into()
-            }
-            fn json_schema(generator: &mut SchemaGenerator) -> Schema {
-                let mut any_of = vec![
-                    json!({"type": ["null", "boolean", "number"]}),
-                    json!({"type": "string", "pattern": patterns::NO_NUL}),
-                ];
-                if $n > 0 {
-                    let inner = generator.subschema_for::<MetadataValue<$inner>>();
-                    any_of.push(json!({"type": "array", "items": inner}));
-                    any_of.push(json!({
-                        "type": "object",
-                        "propertyNames": {"pattern": patterns::NO_NUL},
-                        "additionalProperties": inner,
-                    }));
-                }
-                let description = if $n > 0 {
-                    concat!("A metadata value: null, a boolean, a number, a string, or an array or object of values nested at most ", $n, " more levels.")
-                } else {
-                    "A metadata value at the deepest level: null, a boolean, a number or a string."
-                };
-                Schema::try_from(json!({ "anyOf": any_of, "description": description }))
-                    .expect("an object")
-            }
+    use super::*;
+    use crate::patterns;
+
+    impl JsonSchema for Metadata {
+        fn schema_name() -> Cow<'static, str> {
+            "Metadata".into()
         }
-    )*};
+        fn schema_id() -> Cow<'static, str> {
+            "fitmate_rules::Metadata".into()
+        }
+        fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+            let values = generator.subschema_for::<MetadataValue<4>>();
+            let schema = json!({
+                "type": "object",
+                "description": format!("Key/value information about the user from the partner's system. At most {METADATA_MAX_KEYS} keys of 1 to {METADATA_MAX_KEY_CHARS} characters, at most {} KiB as compact JSON (not expressible here: checked by the server), nested at most {METADATA_MAX_DEPTH} levels deep counting this object, no NUL character. On update it replaces the stored object whole.", METADATA_MAX_BYTES / 1024),
+                "maxProperties": METADATA_MAX_KEYS,
+                "propertyNames": {"minLength": 1, "maxLength": METADATA_MAX_KEY_CHARS, "pattern": patterns::NO_NUL},
+                "additionalProperties": values,
+            });
+            Schema::try_from(schema).expect("an object")
+        }
+    }
+
+    /// The schema of a value inside metadata that may still hold `N` levels of containers.
+    struct MetadataValue<const N: u8>;
+
+    macro_rules! metadata_levels {
+        ($($n:literal => $inner:literal),*) => {$(
+            impl JsonSchema for MetadataValue<$n> {
+                fn schema_name() -> Cow<'static, str> {
+                    concat!("MetadataValue", $n).into()
+                }
+                fn schema_id() -> Cow<'static, str> {
+                    concat!("fitmate_rules::MetadataValue", $n).into()
+                }
+                fn json_schema(generator: &mut SchemaGenerator) -> Schema {
+                    let mut any_of = vec![
+                        json!({"type": ["null", "boolean", "number"]}),
+                        json!({"type": "string", "pattern": patterns::NO_NUL}),
+                    ];
+                    if $n > 0 {
+                        let inner = generator.subschema_for::<MetadataValue<$inner>>();
+                        any_of.push(json!({"type": "array", "items": inner}));
+                        any_of.push(json!({
+                            "type": "object",
+                            "propertyNames": {"pattern": patterns::NO_NUL},
+                            "additionalProperties": inner,
+                        }));
+                    }
+                    let description = if $n > 0 {
+                        concat!("A metadata value: null, a boolean, a number, a string, or an array or object of values nested at most ", $n, " more levels.")
+                    } else {
+                        "A metadata value at the deepest level: null, a boolean, a number or a string."
+                    };
+                    Schema::try_from(json!({ "anyOf": any_of, "description": description }))
+                        .expect("an object")
+                }
+            }
+        )*};
+    }
+    metadata_levels!(4 => 3, 3 => 2, 2 => 1, 1 => 0, 0 => 0);
 }
-metadata_levels!(4 => 3, 3 => 2, 2 => 1, 1 => 0, 0 => 0);
 
 crate::redacted_debug!(Metadata);

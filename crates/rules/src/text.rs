@@ -1,5 +1,6 @@
 //! Rules on strings: email, phone number, names, free text, username, avatar URL.
 
+#[cfg(feature = "json-schema")]
 use serde_json::json;
 
 use crate::macros::string_rule;
