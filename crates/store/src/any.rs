@@ -263,6 +263,15 @@ impl Store for AnyStore {
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         both!(self, s => s.emails(project, bounced_only, limit))
     }
+    async fn outbox_stats(&self) -> Result<crate::OutboxStats, StoreError> {
+        both!(self, s => s.outbox_stats())
+    }
+    fn pool_use(&self) -> Vec<crate::PoolUse> {
+        match self {
+            AnyStore::Sqlite(s) => s.pool_use(),
+            AnyStore::Postgres(s) => s.pool_use(),
+        }
+    }
     async fn create_magic_link(
         &self,
         user: Uuid,

@@ -218,6 +218,14 @@ pub trait Store: Clone + Send + Sync + 'static {
         limit: u32,
     ) -> impl Future<Output = Result<Vec<PendingEmail>, StoreError>> + Send;
 
+    /// The outbox as operators watch it at a glance: how many emails wait and since when.
+    /// A count over the undelivered, unbounced entries only (which an index covers), so it
+    /// stays cheap however many emails went out before.
+    fn outbox_stats(&self) -> impl Future<Output = Result<OutboxStats, StoreError>> + Send;
+
+    /// How the store's connection pools are used at this moment, one entry per pool.
+    fn pool_use(&self) -> Vec<PoolUse>;
+
     /// Gives back claimed emails that were not attempted (a dispatcher stopping), so that
     /// another dispatcher may take them at once instead of after the lease.
     fn release_emails(&self, ids: &[i64]) -> impl Future<Output = Result<(), StoreError>> + Send;
@@ -294,6 +302,30 @@ pub struct PendingEmail {
     pub attempts: u32,
     /// When it was queued (the user's creation).
     pub queued_at: Timestamp,
+}
+
+/// The emails waiting in the outbox: neither delivered nor bounced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub struct OutboxStats {
+    /// How many wait, whether due now or waiting for a retry.
+    pub pending: u64,
+    /// When the one waiting longest was queued; `None` when none waits.
+    pub oldest_pending: Option<Timestamp>,
+}
+
+/// One connection pool of a store, as it is used now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct PoolUse {
+    /// Which pool: `reader` and `writer` on SQLite, `main` on PostgreSQL.
+    pub pool: &'static str,
+    /// Connections open, in use or idle.
+    pub open: u32,
+    /// Open connections nobody is using.
+    pub idle: u32,
+    /// The most connections the pool opens.
+    pub max: u32,
 }
 
 /// An outbox entry as operators see it: the recipient by identifier only.

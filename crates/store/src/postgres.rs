@@ -287,6 +287,11 @@ impl Store for PgStore {
             .collect()
     }
 
+    fn pool_use(&self) -> Vec<crate::PoolUse> {
+        // Reads and writes share the one pool.
+        vec![Queries::pool_use("main", &self.queries.write)]
+    }
+
     async fn release_emails(&self, ids: &[i64]) -> Result<(), StoreError> {
         sqlx::query(
             "UPDATE outbox SET claimed_until = NULL WHERE id = ANY($1) AND delivered_at IS NULL",

@@ -762,6 +762,23 @@ where
             .collect()
     }
 
+    /// The emails neither delivered nor bounced: their count and the oldest one's queueing
+    /// time. The `outbox_due` index holds exactly these rows.
+    pub(crate) async fn outbox_stats(&self) -> Result<crate::OutboxStats, StoreError> {
+        let row = sqlx::query::<DB>(
+            "SELECT COUNT(*) AS pending, MIN(created_at) AS oldest FROM outbox
+             WHERE delivered_at IS NULL AND bounced_at IS NULL",
+        )
+        .fetch_one(&self.read)
+        .await?;
+        let pending: i64 = row.try_get("pending")?;
+        let oldest: Option<i64> = row.try_get("oldest")?;
+        Ok(crate::OutboxStats {
+            pending: u64::try_from(pending).unwrap_or(0),
+            oldest_pending: oldest.map(timestamp).transpose()?,
+        })
+    }
+
     /// Keeps the hash of a new magic-link token for `user`.
     pub(crate) async fn create_magic_link(
         &self,
@@ -816,6 +833,16 @@ where
         Self::append_event(&mut tx, millis(now), &project, id, &event).await?;
         tx.commit().await?;
         Ok(Some(id))
+    }
+
+    /// How `pool` is used now, named `name`.
+    pub(crate) fn pool_use(name: &'static str, pool: &Pool<DB>) -> crate::PoolUse {
+        crate::PoolUse {
+            pool: name,
+            open: pool.size(),
+            idle: u32::try_from(pool.num_idle()).unwrap_or(u32::MAX),
+            max: pool.options().get_max_connections(),
+        }
     }
 
     /// A claimed email from its outbox row (`outbox_id`, `attempts`) and its recipient's row.
@@ -1070,6 +1097,9 @@ macro_rules! shared_store_methods {
             limit: u32,
         ) -> Result<Vec<crate::OutboxEntry>, StoreError> {
             self.queries.emails(project, bounced_only, limit).await
+        }
+        async fn outbox_stats(&self) -> Result<crate::OutboxStats, StoreError> {
+            self.queries.outbox_stats().await
         }
         async fn create_magic_link(
             &self,

@@ -307,6 +307,13 @@ impl Store for SqliteStore {
             .collect()
     }
 
+    fn pool_use(&self) -> Vec<crate::PoolUse> {
+        vec![
+            Queries::pool_use("reader", &self.queries.read),
+            Queries::pool_use("writer", &self.queries.write),
+        ]
+    }
+
     async fn release_emails(&self, _ids: &[i64]) -> Result<(), StoreError> {
         // One dispatcher per file and no lease: nothing is held.
         Ok(())
