@@ -7,7 +7,8 @@ use std::time::Duration;
 use fitmate_model::ApiVersion;
 use fitmate_store::{NewProject, Store, StoreError};
 use fitmate_transport::server::{
-    App, Delivery, MailConfig, RateLimit, ServerConfig, check_mail, serve, shutdown_signal,
+    App, Delivery, MailConfig, RateLimit, ServerConfig, check_mail, serve, serve_metrics,
+    shutdown_signal,
 };
 
 use crate::database::DatabaseArgs;
@@ -26,6 +27,11 @@ pub(crate) struct ServeArgs {
     /// The address to listen on.
     #[arg(long, default_value = "127.0.0.1:8080", env = "FITMATE_ADDR")]
     addr: SocketAddr,
+    /// Serve Prometheus metrics at http://ADDR/metrics, on a listener of their own (never
+    /// the API's), e.g. 127.0.0.1:9464. Off unless given. It takes no key: keep it on an
+    /// address only the monitoring system reaches.
+    #[arg(long, value_name = "ADDR", env = "FITMATE_METRICS_ADDR")]
+    metrics_addr: Option<SocketAddr>,
     /// The longest a request may take before it is answered 503, in seconds.
     #[arg(long, value_name = "SECS", env = "FITMATE_REQUEST_TIMEOUT", default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=600))]
     request_timeout: u64,
@@ -159,6 +165,14 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
         .await
         .map_err(|e| anyhow::anyhow!("cannot listen on {}: {e}", args.addr))?;
     let addr = listener.local_addr()?;
+    let metrics_listener = match args.metrics_addr {
+        Some(metrics_addr) => Some(
+            tokio::net::TcpListener::bind(metrics_addr)
+                .await
+                .map_err(|e| anyhow::anyhow!("cannot listen on {metrics_addr}: {e}"))?,
+        ),
+        None => None,
+    };
     let projects = store.projects().await.map_err(|e| {
         if args.no_migrate {
             anyhow::anyhow!(
@@ -211,8 +225,29 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
         _ => {}
     }
     config.mail = Some(mail);
+    config.metrics = metrics_listener.is_some();
+    let app = App::new(store.clone(), config);
+    // The metrics listener answers until the API has drained, then stops with it.
+    let metrics = match metrics_listener {
+        Some(metrics_listener) => {
+            tracing::info!(
+                "metrics on http://{}/metrics",
+                metrics_listener.local_addr()?
+            );
+            Some(tokio::spawn(serve_metrics(
+                metrics_listener,
+                app.clone(),
+                std::future::pending(),
+            )))
+        }
+        None => None,
+    };
     tracing::info!("listening on http://{addr}");
-    serve(listener, App::new(store.clone(), config), shutdown_signal()).await?;
+    let served = serve(listener, app, shutdown_signal()).await;
+    if let Some(metrics) = metrics {
+        metrics.abort();
+    }
+    served?;
     store.close().await;
     tracing::info!("stopped");
     Ok(())

@@ -2,7 +2,7 @@
 
 use fitmate_model::ApiVersion;
 use fitmate_store::{AnyStore, NewProject, PgSettings, Store};
-use fitmate_transport::server::{App, ServerConfig, serve};
+use fitmate_transport::server::{App, ServerConfig, serve, serve_metrics};
 use serde_json::Value;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
@@ -13,9 +13,12 @@ pub(crate) struct TestServer {
     pub(crate) store: AnyStore,
     /// A key of project `sandbox`, pinned to the current version.
     pub(crate) key: String,
+    /// The metrics listener's `http://ADDR/metrics`, when `ServerConfig::metrics` is on.
+    pub(crate) metrics_url: Option<String>,
     client: reqwest::Client,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<std::io::Result<()>>>,
+    metrics_task: Option<JoinHandle<std::io::Result<()>>>,
     _dir: tempfile::TempDir,
 }
 
@@ -41,7 +44,16 @@ impl TestServer {
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
         let base = format!("http://{}", listener.local_addr().unwrap());
         let (stop, stopped) = oneshot::channel::<()>();
+        let metrics_on = config.metrics;
         let app = App::new(store.clone(), config);
+        let (metrics_url, metrics_task) = if metrics_on {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+            let url = format!("http://{}/metrics", listener.local_addr().unwrap());
+            let task = tokio::spawn(serve_metrics(listener, app.clone(), std::future::pending()));
+            (Some(url), Some(task))
+        } else {
+            (None, None)
+        };
         let task = tokio::spawn(serve(listener, app, async {
             let _ = stopped.await;
         }));
@@ -49,15 +61,30 @@ impl TestServer {
             base,
             store,
             key: String::new(),
+            metrics_url,
             client: reqwest::Client::new(),
             stop: Some(stop),
             task: Some(task),
+            metrics_task,
             _dir: dir,
         };
         // The tests' bodies are 2023-10-04 bodies: their keys say so, so that a newer
         // current version leaves them as they are.
         server.key = server.key_for("sandbox", ApiVersion::V2023_10_04).await;
         server
+    }
+
+    /// The text of `GET /metrics` on the metrics listener (metrics must be on).
+    pub(crate) async fn scrape(&self) -> String {
+        let url = self.metrics_url.as_deref().expect("metrics are on");
+        let response = self.client.get(url).send().await.unwrap();
+        assert_eq!(response.status(), 200);
+        let content_type = response.headers()["content-type"].to_str().unwrap();
+        assert!(
+            content_type.starts_with("text/plain; version=0.0.4"),
+            "{content_type}"
+        );
+        response.text().await.unwrap()
     }
 
     /// Creates `project` and answers a key for it.
@@ -207,6 +234,9 @@ impl Drop for TestServer {
             let _ = stop.send(());
         }
         if let Some(task) = self.task.take() {
+            task.abort();
+        }
+        if let Some(task) = self.metrics_task.take() {
             task.abort();
         }
     }

@@ -11,6 +11,7 @@ mod harness;
 mod idempotency;
 mod import;
 mod mail;
+mod metrics;
 mod outage;
 mod privacy;
 mod replicas;

@@ -96,15 +96,19 @@ async fn approve<S: Store>(
     current: &StoredUser,
     changes: &UserChanges,
 ) -> Result<(), ApiError> {
-    match webhook::ask(
+    let started = std::time::Instant::now();
+    let verdict = webhook::ask(
         app.http(),
         app.allow_private_webhooks(),
         project,
         current,
         changes,
     )
-    .await
-    {
+    .await;
+    if let (Some(metrics), Some(verdict)) = (app.metrics(), &verdict) {
+        metrics.webhook_called(verdict.outcome(), started.elapsed());
+    }
+    match verdict {
         None => Ok(()),
         Some(Verdict::Valid) => {
             tracing::debug!("the validation webhook approved the update");
@@ -114,7 +118,7 @@ async fn approve<S: Store>(
             tracing::info!("the validation webhook rejected the update");
             Err(ApiError::WebhookRejected(message))
         }
-        Some(Verdict::Unavailable(why)) => {
+        Some(Verdict::Unavailable(_, why)) => {
             tracing::warn!(reason = %why, "the validation webhook could not be asked; nothing written");
             Err(ApiError::WebhookUnavailable)
         }

@@ -86,16 +86,23 @@ pub(crate) struct ClientLimiter {
     /// Addresses past their rate, until when.
     blocked: Mutex<HashMap<IpAddr, Instant>>,
     checks: AtomicU64,
+    /// Counts the refusals, when metrics are on.
+    refused: Option<prometheus_client::metrics::counter::Counter>,
 }
 
 impl ClientLimiter {
-    pub(crate) fn new(rate: RateLimit) -> Self {
+    /// Buckets of `rate`; each refusal counts on `refused`, if given.
+    pub(crate) fn new(
+        rate: RateLimit,
+        refused: Option<prometheus_client::metrics::counter::Counter>,
+    ) -> Self {
         ClientLimiter {
             buckets: governor::RateLimiter::keyed(
                 governor::Quota::per_second(rate.per_second).allow_burst(rate.burst),
             ),
             blocked: Mutex::new(HashMap::new()),
             checks: AtomicU64::new(0),
+            refused,
         }
     }
 
@@ -109,7 +116,10 @@ impl ClientLimiter {
             .ok()
             .and_then(|b| b.get(&client).copied())
         {
-            Some(until) if until > now => Err(until - now),
+            Some(until) if until > now => {
+                self.count_refusal();
+                Err(until - now)
+            }
             _ => Ok(()),
         }
     }
@@ -127,8 +137,15 @@ impl ClientLimiter {
             if let Ok(mut blocked) = self.blocked.lock() {
                 blocked.insert(client, Instant::now() + wait);
             }
+            self.count_refusal();
             wait
         })
+    }
+
+    fn count_refusal(&self) {
+        if let Some(refused) = &self.refused {
+            refused.inc();
+        }
     }
 
     /// Forgets addresses whose buckets are full again and whose block has ended, so that
@@ -166,10 +183,14 @@ mod tests {
 
     #[test]
     fn an_address_past_its_rate_is_blocked_until_its_bucket_refills() {
-        let limiter = ClientLimiter::new(RateLimit {
-            per_second: std::num::NonZeroU32::new(1).unwrap(),
-            burst: std::num::NonZeroU32::new(2).unwrap(),
-        });
+        let refused = prometheus_client::metrics::counter::Counter::default();
+        let limiter = ClientLimiter::new(
+            RateLimit {
+                per_second: std::num::NonZeroU32::new(1).unwrap(),
+                burst: std::num::NonZeroU32::new(2).unwrap(),
+            },
+            Some(refused.clone()),
+        );
         let (one, two): (IpAddr, IpAddr) =
             ("192.0.2.1".parse().unwrap(), "192.0.2.2".parse().unwrap());
         assert!(limiter.take(one).is_ok() && limiter.take(one).is_ok());
@@ -181,5 +202,7 @@ mod tests {
         );
         assert!(limiter.still_blocked(one).is_err());
         assert!(limiter.still_blocked(two).is_ok() && limiter.take(two).is_ok());
+        // The refused take and the refused check.
+        assert_eq!(refused.get(), 2);
     }
 }

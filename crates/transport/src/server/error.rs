@@ -141,6 +141,33 @@ impl ApiError {
         }
     }
 
+    /// The reason label of the metrics of this error: a fixed word per variant.
+    pub(crate) fn reason(&self) -> &'static str {
+        match self {
+            ApiError::Unauthenticated => "unauthenticated",
+            ApiError::UnknownVersion(_) => "unknown_version",
+            ApiError::Forbidden => "forbidden",
+            ApiError::UserNotFound => "user_not_found",
+            ApiError::Invalid(_) => "invalid",
+            ApiError::Taken(_) => "taken",
+            ApiError::WebhookRejected(_) => "webhook_rejected",
+            ApiError::WebhookUnavailable => "webhook_unavailable",
+            ApiError::ChangedWhileApproving => "changed_while_approving",
+            ApiError::IdempotencyKeyReused => "idempotency_key_reused",
+            ApiError::IdempotencyKeyInUse => "idempotency_key_in_use",
+            ApiError::LinkGone => "link_gone",
+            ApiError::BodyTimeout(_) => "body_timeout",
+            ApiError::PayloadTooLarge => "payload_too_large",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::RouteNotFound => "route_not_found",
+            ApiError::MethodNotAllowed => "method_not_allowed",
+            ApiError::RateLimited(_) => "rate_limited",
+            ApiError::Timeout => "timeout",
+            ApiError::Unavailable => "unavailable",
+            ApiError::Internal => "internal",
+        }
+    }
+
     /// The error a bare status stands for, for responses made outside the handlers.
     pub(crate) fn from_status(status: StatusCode) -> ApiError {
         match status {

@@ -14,6 +14,7 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 use super::REQUEST_ID_HEADER;
 use super::error::ApiError;
 use super::extract::{VERSION_HEADER, VersionSlot, requested_version};
+use super::metrics::Rejected;
 use crate::error_format::ErrorFormat;
 
 /// A layer that gives every response of the inner service its final form.
@@ -124,8 +125,10 @@ fn finish(mut response: Response, asked: &Asked) -> Response {
             ApiError::IdempotencyKeyInUse => Some(1),
             _ => None,
         };
+        let reason = error.reason();
         let body = error.body(asked.format, request_id);
         let mut rewritten = (status, body).into_response();
+        rewritten.extensions_mut().insert(Rejected(reason));
         std::mem::swap(rewritten.headers_mut(), response.headers_mut());
         rewritten
             .headers_mut()

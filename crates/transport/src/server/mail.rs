@@ -235,6 +235,7 @@ pub fn check(config: &MailConfig) -> Result<(), String> {
 pub(crate) async fn dispatch<S: Store>(
     store: S,
     config: MailConfig,
+    metrics: Option<Arc<super::metrics::Metrics>>,
     wake: Arc<Notify>,
     mut stop: tokio::sync::watch::Receiver<bool>,
 ) {
@@ -263,7 +264,10 @@ pub(crate) async fn dispatch<S: Store>(
                 }
                 return;
             }
-            deliver(&store, &config, &transport, email).await;
+            let outcome = deliver(&store, &config, &transport, email).await;
+            if let Some(metrics) = &metrics {
+                metrics.email_attempted(outcome);
+            }
         }
         if !full {
             tokio::select! {
@@ -275,12 +279,14 @@ pub(crate) async fn dispatch<S: Store>(
     }
 }
 
+/// Makes one attempt at `email` and records its outcome: `delivered`, `deferred` or
+/// `bounced` (see [`super::metrics::EMAIL_OUTCOMES`]).
 async fn deliver<S: Store>(
     store: &S,
     config: &MailConfig,
     transport: &Transport,
     email: PendingEmail,
-) {
+) -> &'static str {
     let now = Timestamp::now();
     let sent = async {
         let (token, hash) =
@@ -306,7 +312,7 @@ async fn deliver<S: Store>(
             } else {
                 tracing::info!(outbox, %user, "welcome email delivered");
             }
-            return;
+            return "delivered";
         }
         Err(failure) => failure,
     };
@@ -328,13 +334,14 @@ async fn deliver<S: Store>(
             if let Err(e) = store.email_failed(outbox, retry_at, &reason).await {
                 tracing::warn!(error = %e, outbox, "recording a failed email failed");
             }
-            return;
+            return "deferred";
         }
     };
     tracing::warn!(outbox, %user, attempts = email.attempts + 1, %reason, "welcome email bounced; it will not be tried again");
     if let Err(e) = store.email_bounced(outbox, now, &reason).await {
         tracing::warn!(error = %e, outbox, "recording a bounced email failed");
     }
+    "bounced"
 }
 
 /// The wait after `attempts` failed attempts: 5 s, doubling, at most an hour.

@@ -24,6 +24,7 @@ mod finish;
 mod idempotency;
 mod keys;
 mod mail;
+mod metrics;
 mod projects;
 mod users;
 mod webhook;
@@ -53,6 +54,7 @@ pub use error::{ApiError, BODY_LIMIT, DRAIN_LIMIT};
 pub use extract::VERSION_HEADER;
 pub use idempotency::{IDEMPOTENCY_KEY, IDEMPOTENT_REPLAYED};
 pub use mail::{Delivery, MailConfig, check as check_mail};
+pub use metrics::serve_metrics;
 pub use webhook::{
     new_webhook_secret, signature as webhook_signature,
     standard_signature as webhook_standard_signature,
@@ -99,6 +101,9 @@ pub struct ServerConfig {
     /// Whether validation webhooks may be called at private addresses (10/8, 172.16/12,
     /// 192.168/16, 100.64/10, fc00::/7). Link-local and metadata addresses never may.
     pub allow_private_webhooks: bool,
+    /// Whether the server counts what it does for Prometheus (see [`serve_metrics`]): off
+    /// by default, so a server without a metrics listener spends nothing on them.
+    pub metrics: bool,
 }
 
 /// A per-key rate: a token bucket refilled at `per_second` and holding at most `burst`.
@@ -143,6 +148,7 @@ impl Default for ServerConfig {
             client_address_header: None,
             allow_private_webhooks: false,
             idempotency_ttl: Duration::from_secs(24 * 3600),
+            metrics: false,
         }
     }
 }
@@ -167,6 +173,10 @@ struct Inner<S> {
     keys: keys::KeyCache,
     /// The per-key token buckets, when a rate limit is set.
     limiter: Option<KeyLimiter>,
+    /// Counts the requests past their key's rate, when metrics are on.
+    key_limited: Option<prometheus_client::metrics::counter::Counter>,
+    /// What the server counts for Prometheus, when metrics are on.
+    metrics: Option<Arc<metrics::Metrics>>,
     /// The per-address token buckets for unauthenticated work, when that limit is set.
     clients: Option<client_limit::ClientLimiter>,
     openapi: axum::body::Bytes,
@@ -194,6 +204,8 @@ impl<S: Store> App<S> {
                 (*version, bytes.into())
             })
             .collect();
+        let metrics = config.metrics.then(|| Arc::new(metrics::Metrics::new()));
+        let limited = |limit| metrics.as_ref().map(|m| m.rate_limited(limit));
         App {
             inner: Arc::new(Inner {
                 store,
@@ -221,9 +233,11 @@ impl<S: Store> App<S> {
                         governor::Quota::per_second(rate.per_second).allow_burst(rate.burst),
                     )
                 }),
+                key_limited: limited("api_key"),
                 clients: config
                     .unauthenticated_rate_limit
-                    .map(client_limit::ClientLimiter::new),
+                    .map(|rate| client_limit::ClientLimiter::new(rate, limited("client_address"))),
+                metrics,
                 config,
                 openapi: openapi.into(),
                 openapi_versions,
@@ -245,8 +259,16 @@ impl<S: Store> App<S> {
             .check_key(&key_prefix.to_owned())
             .map_err(|not_until| {
                 use governor::clock::Clock;
+                if let Some(limited) = &self.inner.key_limited {
+                    limited.inc();
+                }
                 not_until.wait_time_from(governor::clock::DefaultClock::default().now())
             })
+    }
+
+    /// What the server counts for Prometheus, when metrics are on.
+    pub(crate) fn metrics(&self) -> Option<&metrics::Metrics> {
+        self.inner.metrics.as_deref()
     }
 
     /// The unauthenticated-work limiter, when one is set.
@@ -281,18 +303,17 @@ impl<S: Store> App<S> {
     }
 }
 
-/// The whole API as a router, with its layers: request ids, logs, timeout, body limit, and
-/// the JSON error bodies and `Fitmate-Version` header of every response.
+/// The whole API as a router, with its layers: metrics (when on), request ids, logs,
+/// timeout, body limit, and the JSON error bodies and `Fitmate-Version` header of every
+/// response.
 pub fn router<S: Store>(app: App<S>) -> Router {
     let timeout = app.inner.config.request_timeout;
+    let metrics = metrics::HttpMetricsLayer(app.inner.metrics.clone());
     Router::new()
         .route("/users/create", post(users::create::<S>))
         .route("/users/update", post(users::update::<S>))
         .route("/users/retrieve", post(users::retrieve::<S>))
-        .route(
-            "/{project_id}/users/{user_id}",
-            patch(projects::update::<S>),
-        )
+        .route("/{projectId}/users/{userId}", patch(projects::update::<S>))
         .route("/auth/magic-link/redeem", post(auth::redeem::<S>))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz::<S>))
@@ -303,6 +324,8 @@ pub fn router<S: Store>(app: App<S>) -> Router {
         .with_state(app)
         .layer(
             tower::ServiceBuilder::new()
+                // Outermost, so that it times the whole answer and sees its final status.
+                .layer(metrics)
                 .layer(tower::util::MapRequestLayer::new(drop_bad_request_id))
                 .layer(SetRequestIdLayer::new(REQUEST_ID_HEADER, NewRequestId))
                 .layer(
@@ -339,6 +362,7 @@ pub async fn serve<S: Store>(
         tokio::spawn(mail::dispatch(
             app.store().clone(),
             mail,
+            app.inner.metrics.clone(),
             Arc::clone(&app.inner.mail_wake),
             mail_stopped,
         ))

@@ -31,9 +31,63 @@ pub(crate) enum Verdict {
     Valid,
     /// A signed `{"valid": false, "message"}`: the message.
     Rejected(String),
-    /// No usable answer; why, for the log (never personal data).
-    Unavailable(String),
+    /// No usable answer: what kind of failure, and why, for the log (never personal data).
+    Unavailable(Unanswered, String),
 }
+
+impl Verdict {
+    /// The outcome label of the call's metrics: one of [`OUTCOMES`].
+    pub(crate) fn outcome(&self) -> &'static str {
+        match self {
+            Verdict::Valid => "approved",
+            Verdict::Rejected(_) => "rejected",
+            Verdict::Unavailable(kind, _) => kind.as_str(),
+        }
+    }
+}
+
+/// Why a webhook gave no usable answer, in a word an operator can count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Unanswered {
+    /// The URL, or every address it resolves to, may not be called.
+    Refused,
+    /// No whole answer within the project's timeout.
+    Timeout,
+    /// No connection could be made.
+    Unreachable,
+    /// The answer's status was not 2xx.
+    ErrorStatus,
+    /// A 2xx answer that does not count: too large, unsigned, wrongly signed, not JSON.
+    BadAnswer,
+    /// The call failed otherwise (the connection broke, the call could not be made).
+    Failed,
+}
+
+impl Unanswered {
+    /// Its label.
+    pub(crate) const fn as_str(self) -> &'static str {
+        match self {
+            Unanswered::Refused => "refused",
+            Unanswered::Timeout => "timeout",
+            Unanswered::Unreachable => "unreachable",
+            Unanswered::ErrorStatus => "error_status",
+            Unanswered::BadAnswer => "bad_answer",
+            Unanswered::Failed => "failed",
+        }
+    }
+}
+
+/// Every outcome of a call, as its metrics name it.
+pub(crate) const OUTCOMES: [&str; 8] = [
+    "approved",
+    "rejected",
+    Unanswered::Refused.as_str(),
+    Unanswered::Timeout.as_str(),
+    Unanswered::Unreachable.as_str(),
+    Unanswered::ErrorStatus.as_str(),
+    Unanswered::BadAnswer.as_str(),
+    Unanswered::Failed.as_str(),
+];
 
 fn sign(secret: &str, timestamp: &str, body: &[u8]) -> Option<Hmac<Sha256>> {
     let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(secret.as_bytes()).ok()?;
@@ -64,9 +118,10 @@ pub(crate) async fn ask(
     // Projects made before the URL rules, or written to the database by hand, are held to
     // them here; what a host name resolves to is checked by the client's resolver.
     if let Err(why) = check_webhook_url(url, allow_private) {
-        return Some(Verdict::Unavailable(format!(
-            "the webhook URL is refused: {why}"
-        )));
+        return Some(Verdict::Unavailable(
+            Unanswered::Refused,
+            format!("the webhook URL is refused: {why}"),
+        ));
     }
     let secrets = live_secrets(project, jiff::Timestamp::now());
     let timeout = Duration::from_millis(u64::from(settings.webhook_timeout_ms));
@@ -192,7 +247,8 @@ async fn call(
     user: &StoredUser,
     changes: &UserChanges,
 ) -> Result<Verdict, Verdict> {
-    let unavailable = |why: String| Verdict::Unavailable(why);
+    use Unanswered::{BadAnswer, ErrorStatus, Refused, Timeout, Unreachable};
+    let unavailable = |kind: Unanswered, why: String| Verdict::Unavailable(kind, why);
     let version = project.settings.webhook_version;
     let body = serde_json::to_vec(&serde_json::json!({
         "event": "validateUserUpdated",
@@ -202,7 +258,7 @@ async fn call(
         "revision": user.revision,
         "data": version.render_changes(changes),
     }))
-    .map_err(|e| unavailable(format!("encoding the call: {e}")))?;
+    .map_err(|e| unavailable(Unanswered::Failed, format!("encoding the call: {e}")))?;
     let now = jiff::Timestamp::now();
     let stamp = CallStamp {
         id: message_id(),
@@ -267,28 +323,37 @@ async fn call(
     })
     .await;
     let (status, signed, bytes) = match answered {
-        Err(_) => return Err(unavailable(format!("no answer within {timeout:?}"))),
+        Err(_) => {
+            return Err(unavailable(
+                Timeout,
+                format!("no answer within {timeout:?}"),
+            ));
+        }
         Ok(Err(Failed::TooLarge)) => {
-            return Err(unavailable("answered over 64 KiB".to_owned()));
+            return Err(unavailable(BadAnswer, "answered over 64 KiB".to_owned()));
         }
         Ok(Err(Failed::Http(e))) => {
-            return Err(unavailable(if let Some(refused) = refusal_in(&e) {
-                refused
+            let (kind, why) = if let Some(refused) = refusal_in(&e) {
+                (Refused, refused)
             } else if e.is_timeout() {
-                format!("no answer within {timeout:?}")
+                (Timeout, format!("no answer within {timeout:?}"))
             } else if e.is_connect() {
-                "unreachable".to_owned()
+                (Unreachable, "unreachable".to_owned())
             } else {
-                "the call failed before a whole answer came".to_owned()
-            }));
+                (
+                    Unanswered::Failed,
+                    "the call failed before a whole answer came".to_owned(),
+                )
+            };
+            return Err(unavailable(kind, why));
         }
         Ok(Ok(answer)) => answer,
     };
     if !status.is_success() {
-        return Err(unavailable(format!("answered {status}")));
+        return Err(unavailable(ErrorStatus, format!("answered {status}")));
     }
     answer_is_signed(&signed, secrets, &stamp, &bytes)
-        .map_err(|why| unavailable(why.to_owned()))?;
+        .map_err(|why| unavailable(BadAnswer, why.to_owned()))?;
     #[derive(serde::Deserialize)]
     struct Answer {
         valid: bool,
@@ -296,7 +361,7 @@ async fn call(
         message: Option<String>,
     }
     let answer: Answer = serde_json::from_slice(&bytes)
-        .map_err(|_| unavailable("the answer is not {\"valid\": bool}".to_owned()))?;
+        .map_err(|_| unavailable(BadAnswer, "the answer is not {\"valid\": bool}".to_owned()))?;
     if answer.valid {
         return Ok(Verdict::Valid);
     }
