@@ -15,7 +15,10 @@
 #       SERVE_LOG=filter (the servers' FITMATE_LOG, warn by default) and LOG_DIR=dir (keep
 #       the servers' logs there; they go with the run otherwise),
 #       FITMATE_BIN=path (another build of fitmate to measure, such as an older commit's;
-#       the checkout's release build otherwise).
+#       the checkout's release build otherwise), METRICS=1 (each server also serves its
+#       Prometheus metrics, --metrics-addr on a free loopback port, so that a run with
+#       metrics on compares with one without; a scrape is kept as metrics-N.txt beside the
+#       logs, see LOG_DIR).
 #
 # Prints per scenario: requests/s, p50, p90, p99, p99.9 and max latency, answers of another
 # status than expected, and (SQLite) the largest write-ahead log seen, sampled every 100 ms.
@@ -67,10 +70,17 @@ export FITMATE_SECRET_KEY
 key=$("$bin" keys create --project bench)
 
 ports=()
+metrics_ports=()
 for ((r = 0; r < replicas; r++)); do
   port=$((18181 + r))
+  metrics_flag=()
+  if [ "${METRICS:-0}" = 1 ]; then
+    metrics_port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+    metrics_flag=(--metrics-addr "127.0.0.1:$metrics_port")
+    metrics_ports+=("$metrics_port")
+  fi
   FITMATE_LOG=${SERVE_LOG:-warn} FITMATE_RATE_LIMIT=0 "$bin" serve --addr "127.0.0.1:$port" \
-    >"$logs/serve-$r.out" 2>"$logs/serve-$r.log" &
+    "${metrics_flag[@]}" >"$logs/serve-$r.out" 2>"$logs/serve-$r.log" &
   pids+=($!)
   ports+=("$port")
 done
@@ -106,7 +116,7 @@ if [ "$database" = postgres ] && [ "${PG_STATS:-0}" = 1 ]; then
     echo "PG_STATS=1 needs shared_preload_libraries = 'pg_stat_statements' in postgresql.conf" >&2; exit 2; }
 fi
 
-echo "# $(date -u +%FT%TZ) ${FITMATE_BIN:-$(git rev-parse --short HEAD)$(git diff --quiet || echo +changes)}: $database, $replicas server(s), $connections connections, $threads wrk threads, ${secs} s per scenario, $(nproc) cores"
+echo "# $(date -u +%FT%TZ) ${FITMATE_BIN:-$(git rev-parse --short HEAD)$(git diff --quiet || echo +changes)}: $database, $replicas server(s)$([ "${METRICS:-0}" = 1 ] && echo ", metrics on"), $connections connections, $threads wrk threads, ${secs} s per scenario, $(nproc) cores"
 printf '%-9s %10s %8s %8s %8s %8s %8s %11s %9s\n' scenario "req/s" p50 p90 p99 p99.9 max unexpected "max WAL"
 run=1
 for scenario in "${scenarios[@]}"; do
@@ -158,6 +168,10 @@ for scenario in "${scenarios[@]}"; do
     read -r commits_after syncs_after < <(pg_counters)
     awk -v n="$total" -v c=$((commits_after - commits_before)) -v w=$((syncs_after - syncs_before)) 'BEGIN { printf ", %.3f commits, %.3f WAL flushes\n", c / n, w / n }'
   fi
+done
+for r in "${!metrics_ports[@]}"; do
+  curl -sf "http://127.0.0.1:${metrics_ports[$r]}/metrics" >"$logs/metrics-$r.txt" \
+    || echo "server $r: scraping its metrics failed" >&2
 done
 for r in "${!ports[@]}"; do
   if grep -q ' ERROR ' "$logs/serve-$r.log"; then echo "server $r logged errors:" >&2; grep ' ERROR ' "$logs/serve-$r.log" | tail -5 >&2; fi
