@@ -72,7 +72,7 @@ fn metrics_on() -> ServerConfig {
     config
 }
 
-/// Scrapes until `done` holds for the samples (15 s at most), and answers them.
+/// Scrapes until `done` holds for the samples (20 s at most), and answers them.
 async fn scrape_until(server: &TestServer, done: impl Fn(&[Sample]) -> bool) -> Vec<Sample> {
     let started = Instant::now();
     loop {

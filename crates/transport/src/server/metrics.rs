@@ -11,11 +11,11 @@
 //! code. So a scrape holds no personal data, no key and no project id, and the number of
 //! series is bounded whatever clients send.
 
-use std::borrow::Cow;
+use std::collections::HashSet;
 use std::future::Future;
 use std::pin::Pin;
-use std::sync::Arc;
 use std::sync::atomic::AtomicU64;
+use std::sync::{Arc, LazyLock, PoisonError, RwLock};
 use std::task::{Context, Poll, ready};
 use std::time::{Duration, Instant};
 
@@ -43,6 +43,30 @@ const LATENCY_BUCKETS: [f64; 12] = [
 /// The route label of a request that matched no route.
 const UNMATCHED: &str = "unmatched";
 
+/// The route templates seen, each kept once for the life of the process: a request's label
+/// borrows it instead of copying the template (the routes are the router's, a handful).
+static ROUTES: LazyLock<RwLock<HashSet<&'static str>>> = LazyLock::new(Default::default);
+
+/// The route label of a request that matched `template`.
+fn route_label(template: &str) -> &'static str {
+    let known = ROUTES
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(template)
+        .copied();
+    known.unwrap_or_else(|| {
+        let mut routes = ROUTES.write().unwrap_or_else(PoisonError::into_inner);
+        match routes.get(template) {
+            Some(route) => *route,
+            None => {
+                let route: &'static str = Box::leak(template.into());
+                routes.insert(route);
+                route
+            }
+        }
+    })
+}
+
 /// How long a scrape waits for the database to count the outbox.
 const STORE_WAIT: Duration = Duration::from_secs(2);
 
@@ -51,7 +75,7 @@ pub(crate) const EMAIL_OUTCOMES: [&str; 3] = ["delivered", "deferred", "bounced"
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
-    route: Cow<'static, str>,
+    route: &'static str,
     method: &'static str,
     status: u16,
     version: &'static str,
@@ -59,7 +83,7 @@ struct RequestLabels {
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RouteLabels {
-    route: Cow<'static, str>,
+    route: &'static str,
     method: &'static str,
 }
 
@@ -233,7 +257,7 @@ impl Metrics {
     /// One answer to a request.
     fn answered(&self, asked: &Asked, status: StatusCode, version: &'static str) {
         let route = RouteLabels {
-            route: asked.route.clone(),
+            route: asked.route,
             method: asked.method,
         };
         self.latency
@@ -373,7 +397,7 @@ pub(crate) struct HttpMetrics<S> {
 #[derive(Debug)]
 struct Asked {
     metrics: Arc<Metrics>,
-    route: Cow<'static, str>,
+    route: &'static str,
     method: &'static str,
     at: Instant,
 }
@@ -396,9 +420,7 @@ where
             route: request
                 .extensions()
                 .get::<MatchedPath>()
-                .map_or(Cow::Borrowed(UNMATCHED), |path| {
-                    Cow::Owned(path.as_str().to_owned())
-                }),
+                .map_or(UNMATCHED, |path| route_label(path.as_str())),
             method: method_label(request.method()),
             at: Instant::now(),
         });
