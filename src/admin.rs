@@ -42,6 +42,10 @@ pub(crate) enum ProjectsCommand {
         /// Send no welcome email when a user is created.
         #[arg(long)]
         no_welcome_email: bool,
+        /// Make it a sandbox project: its keys also reach the request log, `Prefer:
+        /// code=NNN`, the reset and the project clock (/_sandbox), and the web console.
+        #[arg(long)]
+        sandbox: bool,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -53,6 +57,10 @@ pub(crate) enum ProjectsCommand {
         /// The API version the webhook receives its `data` in from now on.
         #[arg(long, value_name = "VERSION", value_parser = crate::parse_version)]
         webhook_version: Option<ApiVersion>,
+        /// Whether it is a sandbox project. A project that stops being one gets the real
+        /// time back and keeps its users; its request log is no longer written.
+        #[arg(long, value_name = "BOOL", action = clap::ArgAction::Set)]
+        sandbox: Option<bool>,
         #[command(flatten)]
         database: DatabaseArgs,
     },
@@ -247,6 +255,14 @@ fn parse_until(s: &str) -> Result<Timestamp, String> {
     }
 }
 
+/// The time by the clock of `project`, which a sandbox project may have moved forward.
+async fn project_now(store: &impl Store, project: &ProjectId) -> anyhow::Result<Timestamp> {
+    Ok(store
+        .project(project)
+        .await?
+        .map_or_else(Timestamp::now, |p| p.now()))
+}
+
 /// Runs an operator command on a fresh runtime, printing its error and exiting 1 on failure.
 fn run_command(work: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -295,6 +311,7 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
                 webhook_version,
                 no_welcome_email,
                 allow_private_webhooks,
+                sandbox,
                 database,
             } => {
                 if let Some(url) = &validation_webhook {
@@ -312,11 +329,17 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
                     webhook_timeout_ms,
                     welcome_email: !no_welcome_email,
                     webhook_version,
+                    sandbox,
                     ..NewProject::new(id.clone())
                 };
                 match store.create_project(&project).await {
                     Ok(_) => {
-                        println!("created project {id}");
+                        let kind = if sandbox {
+                            "sandbox project"
+                        } else {
+                            "project"
+                        };
+                        println!("created {kind} {id}");
                         if let Some(secret) = made {
                             println!("webhook secret (shown only this once): {secret}");
                         }
@@ -330,10 +353,11 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
             ProjectsCommand::Set {
                 id,
                 webhook_version,
+                sandbox,
                 database,
             } => {
-                if webhook_version.is_none() {
-                    anyhow::bail!("nothing to change: give --webhook-version");
+                if webhook_version.is_none() && sandbox.is_none() {
+                    anyhow::bail!("nothing to change: give --webhook-version or --sandbox");
                 }
                 let store = database.open().await?;
                 let mut settings = store
@@ -344,8 +368,19 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
                 if let Some(version) = webhook_version {
                     settings.webhook_version = version;
                 }
+                if let Some(sandbox) = sandbox {
+                    settings.sandbox = sandbox;
+                }
                 store.set_project_settings(&settings).await?;
-                println!("project {id}: webhook version {}", settings.webhook_version);
+                println!(
+                    "project {id}: webhook version {}, {}",
+                    settings.webhook_version,
+                    if settings.sandbox {
+                        "sandbox"
+                    } else {
+                        "production"
+                    }
+                );
             }
             ProjectsCommand::RotateWebhookSecret {
                 id,
@@ -394,14 +429,15 @@ pub(crate) fn projects(command: ProjectsCommand) -> ExitCode {
             ProjectsCommand::List { database } => {
                 let store = database.open().await?;
                 println!(
-                    "{:<24} {:<25} {:<8} {:<11} WEBHOOK",
-                    "ID", "CREATED", "WELCOME", "WEBHOOK-V"
+                    "{:<24} {:<10} {:<25} {:<8} {:<11} WEBHOOK",
+                    "ID", "KIND", "CREATED", "WELCOME", "WEBHOOK-V"
                 );
                 for p in store.projects().await? {
                     let s = &p.settings;
                     println!(
-                        "{:<24} {:<25} {:<8} {:<11} {}",
+                        "{:<24} {:<10} {:<25} {:<8} {:<11} {}",
                         s.id,
+                        if s.sandbox { "sandbox" } else { "production" },
                         p.created_at.strftime("%Y-%m-%dT%H:%M:%SZ").to_string(),
                         if s.welcome_email { "on" } else { "off" },
                         s.webhook_version,
@@ -477,12 +513,13 @@ pub(crate) fn users(command: UsersCommand) -> ExitCode {
                     anyhow::bail!("--reason must be 1 to 1000 characters");
                 }
                 let store = database.open_needing_key().await?;
+                let now = project_now(&store, &project).await?;
                 let suspension = store
                     .suspend(
                         &project,
                         user,
                         reason,
-                        Timestamp::now(),
+                        now,
                         until,
                         &operator_event(AuditAction::Suspend, &["suspensions"]),
                     )
@@ -499,11 +536,12 @@ pub(crate) fn users(command: UsersCommand) -> ExitCode {
                 database,
             } => {
                 let store = database.open_needing_key().await?;
+                let now = project_now(&store, &project).await?;
                 let lifted = store
                     .unsuspend(
                         &project,
                         user,
-                        Timestamp::now(),
+                        now,
                         &operator_event(AuditAction::Unsuspend, &["suspensions"]),
                     )
                     .await

@@ -106,6 +106,13 @@ pub(crate) struct ServeArgs {
     /// Link-local and cloud metadata addresses are refused even so.
     #[arg(long, env = "FITMATE_ALLOW_PRIVATE_WEBHOOKS")]
     allow_private_webhooks: bool,
+    /// Serve the web console at /console, where a sandbox project's key signs in to see its
+    /// users, emails, webhook calls and request log. On by default when serving SQLite.
+    #[arg(long, overrides_with = "no_console")]
+    console: bool,
+    /// Do not serve the web console (the default on PostgreSQL).
+    #[arg(long, overrides_with = "console")]
+    no_console: bool,
     /// Do not apply database migrations at start (PostgreSQL; run `fitmate migrate` first).
     #[arg(long, env = "FITMATE_NO_MIGRATE")]
     no_migrate: bool,
@@ -183,10 +190,18 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
             anyhow::anyhow!("cannot read the projects: {e}")
         }
     })?;
+    let console = if args.console {
+        true
+    } else if args.no_console {
+        false
+    } else {
+        matches!(store, fitmate_store::AnyStore::Sqlite(_))
+    };
     if projects.is_empty() {
-        welcome_newcomer(&store, addr).await?;
+        welcome_newcomer(&store, addr, console).await?;
     }
     let mut config = ServerConfig::default();
+    config.console = console;
     config.request_timeout = Duration::from_secs(args.request_timeout);
     config.body_read_timeout = Duration::from_secs(args.body_timeout);
     config.key_cache_ttl = Duration::from_secs(args.key_cache_secs);
@@ -243,6 +258,10 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
         None => None,
     };
     tracing::info!("listening on http://{addr}");
+    tracing::info!("API reference on http://{addr}/docs");
+    if console {
+        tracing::info!("web console on http://{addr}/console");
+    }
     let served = serve(listener, app, shutdown_signal()).await;
     if let Some(metrics) = metrics {
         metrics.abort();
@@ -256,8 +275,15 @@ async fn serve_until_stopped(args: ServeArgs) -> anyhow::Result<()> {
 /// On an empty database: a `sandbox` project and one key for it, printed once, so the
 /// first `fitmate serve` gives a working API. Of replicas starting together on an empty
 /// PostgreSQL database, only the one that created the project prints a key.
-async fn welcome_newcomer(store: &impl Store, addr: SocketAddr) -> anyhow::Result<()> {
-    let project = NewProject::new("sandbox".parse()?);
+async fn welcome_newcomer(
+    store: &impl Store,
+    addr: SocketAddr,
+    console: bool,
+) -> anyhow::Result<()> {
+    let project = NewProject {
+        sandbox: true,
+        ..NewProject::new("sandbox".parse()?)
+    };
     match store.create_project(&project).await {
         Ok(_) => {}
         Err(StoreError::ProjectExists) => return Ok(()),
@@ -269,8 +295,17 @@ async fn welcome_newcomer(store: &impl Store, addr: SocketAddr) -> anyhow::Resul
          {key}\n\n\
          Try it:\n\n    \
          curl -s http://{addr}/users/retrieve -H 'Authorization: Bearer {key}' \
-         -H 'Content-Type: application/json' -d '{{\"email\": \"ada@example.com\"}}'\n",
+         -H 'Content-Type: application/json' -d '{{\"email\": \"ada@example.com\"}}'\n\n\
+         The API reference is at http://{addr}/docs{console}\n",
         key = key.expose(),
+        console = if console {
+            format!(
+                "; sign in to the console with the key at http://{addr}/console to see the \
+                 users, emails, webhook calls and requests of the sandbox."
+            )
+        } else {
+            ".".to_owned()
+        },
     );
     Ok(())
 }

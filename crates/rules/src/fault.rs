@@ -121,6 +121,8 @@ codes! {
     IdempotencyKeyReused = "idempotency_key_reused",
     /// A request with this `Idempotency-Key` is still running; retry after it ends.
     IdempotencyKeyInUse = "idempotency_key_in_use",
+    /// `Prefer: code=NNN` names no documented answer of the endpoint (sandbox projects).
+    InvalidPrefer = "invalid_prefer",
 }
 
 impl fmt::Display for Code {

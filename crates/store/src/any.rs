@@ -289,4 +289,43 @@ impl Store for AnyStore {
     ) -> Result<Option<Uuid>, StoreError> {
         both!(self, s => s.redeem_magic_link(token_hash, now, request_id))
     }
+    async fn advance_clock(
+        &self,
+        project: &ProjectId,
+        by: jiff::SignedDuration,
+    ) -> Result<jiff::SignedDuration, StoreError> {
+        both!(self, s => s.advance_clock(project, by))
+    }
+    async fn log_request(
+        &self,
+        project: &ProjectId,
+        entry: &crate::LoggedRequest,
+    ) -> Result<(), StoreError> {
+        both!(self, s => s.log_request(project, entry))
+    }
+    async fn logged_requests(
+        &self,
+        project: &ProjectId,
+        limit: u32,
+    ) -> Result<Vec<crate::LoggedRequest>, StoreError> {
+        both!(self, s => s.logged_requests(project, limit))
+    }
+    async fn reset_sandbox(
+        &self,
+        project: &ProjectId,
+        audit: &AuditEvent,
+    ) -> Result<crate::ResetCounts, StoreError> {
+        both!(self, s => s.reset_sandbox(project, audit))
+    }
+    async fn find_users(
+        &self,
+        project: &ProjectId,
+        email_part: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredUser>, StoreError> {
+        both!(self, s => s.find_users(project, email_part, limit))
+    }
+    async fn keep_email_copy(&self, id: i64, copy: &crate::EmailCopy) -> Result<(), StoreError> {
+        both!(self, s => s.keep_email_copy(id, copy))
+    }
 }

@@ -21,7 +21,7 @@ pub enum AuditAction {
     Create,
     /// `POST /users/update`.
     Update,
-    /// `POST /users/retrieve`.
+    /// `POST /users/retrieve`, or the sandbox console's view of a user.
     Retrieve,
     /// `PATCH /{project}/users/{user}`.
     Patch,
@@ -31,7 +31,7 @@ pub enum AuditAction {
     Suspend,
     /// `fitmate users unsuspend`.
     Unsuspend,
-    /// `fitmate users delete`: the user's data erased.
+    /// `fitmate users delete` or a sandbox reset: the user's data erased.
     Delete,
     /// A write's saved answer replayed to a retry with its idempotency key.
     Replay,

@@ -10,6 +10,7 @@ mod postgres;
 mod project;
 mod queries;
 mod rows;
+mod sandbox;
 mod sealing;
 mod sqlite;
 mod tokens;
@@ -29,6 +30,7 @@ pub use idempotency::{IdempotencyClaim, IdempotencyState, IdempotentAnswer};
 pub use keys::{ApiKey, KEY_PREFIX_CHARS, KeyInfo};
 pub use postgres::{PgSettings, PgStore};
 pub use project::{InvalidProjectId, NewProject, Project, ProjectId, RetiringSecret};
+pub use sandbox::{EmailCopy, LoggedRequest, REQUEST_LOG_KEPT, ResetCounts};
 pub use sealing::{InvalidSecretKey, SecretKeys};
 pub use sqlite::{DEFAULT_DATABASE_URL, SqliteStore};
 pub use tokens::{magic_token_hash, new_magic_token};
@@ -284,6 +286,56 @@ pub trait Store: Clone + Send + Sync + 'static {
         now: Timestamp,
         request_id: &str,
     ) -> impl Future<Output = Result<Option<Uuid>, StoreError>> + Send;
+
+    /// Moves the clock of sandbox project `project` forward by `by`; answers how far it now
+    /// runs ahead of the real time. [`StoreError::NotFound`] if there is no such project.
+    fn advance_clock(
+        &self,
+        project: &ProjectId,
+        by: jiff::SignedDuration,
+    ) -> impl Future<Output = Result<jiff::SignedDuration, StoreError>> + Send;
+
+    /// Appends a request to the log of sandbox project `project`, which keeps the newest
+    /// [`REQUEST_LOG_KEPT`].
+    fn log_request(
+        &self,
+        project: &ProjectId,
+        entry: &LoggedRequest,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
+
+    /// The newest `limit` requests of the log of `project`, newest first.
+    fn logged_requests(
+        &self,
+        project: &ProjectId,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<LoggedRequest>, StoreError>> + Send;
+
+    /// Empties sandbox project `project`: erases its users (with their suspensions, magic
+    /// links, emails and idempotency keys) and its request log, and sets its clock back to
+    /// the real time. Each erased user gets `audit` in the same transaction; audit events
+    /// stay.
+    fn reset_sandbox(
+        &self,
+        project: &ProjectId,
+        audit: &AuditEvent,
+    ) -> impl Future<Output = Result<ResetCounts, StoreError>> + Send;
+
+    /// The users of `project` whose email contains `email_part` (case-insensitively), the
+    /// newest first, at most `limit`.
+    fn find_users(
+        &self,
+        project: &ProjectId,
+        email_part: &str,
+        limit: u32,
+    ) -> impl Future<Output = Result<Vec<StoredUser>, StoreError>> + Send;
+
+    /// Keeps the copy of email `id` as it was sent, sealed (sandbox projects only: it holds
+    /// a live link).
+    fn keep_email_copy(
+        &self,
+        id: i64,
+        copy: &EmailCopy,
+    ) -> impl Future<Output = Result<(), StoreError>> + Send;
 }
 
 /// How long a dispatcher holds the emails it claimed; a delivery must end within it.
@@ -349,6 +401,8 @@ pub struct OutboxEntry {
     pub bounced_at: Option<Timestamp>,
     /// Why the last attempt failed, in the server's words (never the mail server's).
     pub last_error: Option<String>,
+    /// The email as it was sent: kept for sandbox projects only, once delivered.
+    pub copy: Option<EmailCopy>,
 }
 
 /// A user as stored: its identifier, its data and the revision that guards updates.

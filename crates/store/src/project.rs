@@ -63,6 +63,9 @@ pub struct NewProject {
     pub welcome_email: bool,
     /// The API version the validation webhook receives its `data` in.
     pub webhook_version: ApiVersion,
+    /// Whether it is a sandbox project: its own keys also reach the request log, `Prefer:
+    /// code=NNN`, the reset and the project clock (`/_sandbox/*`), and the console.
+    pub sandbox: bool,
 }
 
 impl fmt::Debug for NewProject {
@@ -84,12 +87,14 @@ impl fmt::Debug for NewProject {
             .field("webhook_timeout_ms", &self.webhook_timeout_ms)
             .field("welcome_email", &self.welcome_email)
             .field("webhook_version", &self.webhook_version)
+            .field("sandbox", &self.sandbox)
             .finish()
     }
 }
 
 impl NewProject {
-    /// A project with no webhook, welcome emails on, and webhook calls in the current version.
+    /// A production project with no webhook, welcome emails on, and webhook calls in the
+    /// current version.
     pub fn new(id: ProjectId) -> Self {
         NewProject {
             id,
@@ -99,6 +104,7 @@ impl NewProject {
             webhook_timeout_ms: 5_000,
             welcome_email: true,
             webhook_version: ApiVersion::CURRENT,
+            sandbox: false,
         }
     }
 }
@@ -128,12 +134,23 @@ pub struct Project {
     pub settings: NewProject,
     /// When it was created.
     pub created_at: Timestamp,
+    /// How far the project's clock runs ahead of the real one: zero but for a sandbox
+    /// project whose clock was advanced (`POST /_sandbox/clock`).
+    pub clock_offset: jiff::SignedDuration,
 }
 
 impl Project {
     /// Its id.
     pub fn id(&self) -> &ProjectId {
         &self.settings.id
+    }
+
+    /// The time by the project's clock: the real time, moved forward by
+    /// [`clock_offset`](Project::clock_offset).
+    pub fn now(&self) -> Timestamp {
+        Timestamp::now()
+            .checked_add(self.clock_offset)
+            .unwrap_or(Timestamp::MAX)
     }
 }
 

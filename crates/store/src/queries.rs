@@ -116,9 +116,9 @@ where
             sqlx::query::<DB>(
                 "INSERT INTO projects
                  (validation_webhook, webhook_secret, webhook_timeout_ms, welcome_email,
-                  webhook_version, webhook_secret_previous, webhook_secret_previous_until, id,
-                  created_at)
-                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+                  webhook_version, webhook_secret_previous, webhook_secret_previous_until,
+                  sandbox, id, created_at)
+                 VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
             ),
             project,
         )
@@ -129,13 +129,15 @@ where
             Ok(_) => Ok(Project {
                 settings: project.clone(),
                 created_at: now,
+                clock_offset: jiff::SignedDuration::ZERO,
             }),
             Err(e) if is_unique_violation(&e) => Err(StoreError::ProjectExists),
             Err(e) => Err(e.into()),
         }
     }
 
-    /// Replaces the settings of the project `project.id`.
+    /// Replaces the settings of the project `project.id`; a project that stops being a
+    /// sandbox gets the real time back.
     pub(crate) async fn set_project_settings(
         &self,
         project: &NewProject,
@@ -145,8 +147,9 @@ where
                 "UPDATE projects
                  SET validation_webhook = $1, webhook_secret = $2, webhook_timeout_ms = $3,
                      welcome_email = $4, webhook_version = $5, webhook_secret_previous = $6,
-                     webhook_secret_previous_until = $7
-                 WHERE id = $8 RETURNING *",
+                     webhook_secret_previous_until = $7, sandbox = $8,
+                     clock_offset_ms = CASE WHEN $8 THEN clock_offset_ms ELSE 0 END
+                 WHERE id = $9 RETURNING *",
             ),
             project,
         )
@@ -726,7 +729,7 @@ where
     ) -> Result<Vec<OutboxEntry>, StoreError> {
         let rows = sqlx::query::<DB>(
             "SELECT o.id, u.project_id, o.user_id, o.created_at, o.attempts, o.next_attempt_at,
-                    o.delivered_at, o.bounced_at, o.last_error
+                    o.delivered_at, o.bounced_at, o.last_error, o.sandbox_copy
              FROM outbox o JOIN users u ON u.id = o.user_id
              WHERE ($1 IS NULL OR u.project_id = $1) AND ($2 = FALSE OR o.bounced_at IS NOT NULL)
              ORDER BY o.id DESC LIMIT $3",
@@ -741,12 +744,14 @@ where
                 let project: String = row.try_get("project_id")?;
                 let user: String = row.try_get("user_id")?;
                 let attempts: i64 = row.try_get("attempts")?;
+                let id: i64 = row.try_get("id")?;
+                let copy: Option<String> = row.try_get("sandbox_copy")?;
                 let at = |column: &str| -> Result<Option<Timestamp>, StoreError> {
                     let value: Option<i64> = row.try_get(column)?;
                     value.map(timestamp).transpose()
                 };
                 Ok(OutboxEntry {
-                    id: row.try_get("id")?,
+                    id,
                     project: project
                         .parse()
                         .map_err(|e| StoreError::corrupt("outbox", e))?,
@@ -757,6 +762,7 @@ where
                     delivered_at: at("delivered_at")?,
                     bounced_at: at("bounced_at")?,
                     last_error: row.try_get("last_error")?,
+                    copy: copy.and_then(|sealed| self.open_copy(id, &sealed)),
                 })
             })
             .collect()
@@ -777,6 +783,218 @@ where
             pending: u64::try_from(pending).unwrap_or(0),
             oldest_pending: oldest.map(timestamp).transpose()?,
         })
+    }
+
+    /// Moves the clock of `project` forward by `by`; answers its new offset.
+    pub(crate) async fn advance_clock(
+        &self,
+        project: &ProjectId,
+        by: jiff::SignedDuration,
+    ) -> Result<jiff::SignedDuration, StoreError> {
+        let by = i64::try_from(by.as_millis())
+            .map_err(|_| StoreError::corrupt("clock", "the advance is out of range"))?;
+        let row = sqlx::query::<DB>(
+            "UPDATE projects SET clock_offset_ms = clock_offset_ms + $1 WHERE id = $2
+             RETURNING clock_offset_ms",
+        )
+        .bind(by)
+        .bind(project.as_str())
+        .fetch_optional(&self.write)
+        .await?
+        .ok_or(StoreError::NotFound("project"))?;
+        Ok(jiff::SignedDuration::from_millis(
+            row.try_get("clock_offset_ms")?,
+        ))
+    }
+
+    /// Appends `entry` to the request log of `project`, its bodies sealed, and forgets the
+    /// entries past the newest [`REQUEST_LOG_KEPT`](crate::REQUEST_LOG_KEPT).
+    pub(crate) async fn log_request(
+        &self,
+        project: &ProjectId,
+        entry: &crate::LoggedRequest,
+    ) -> Result<(), StoreError> {
+        let aad = log_aad(project, &entry.request_id);
+        let seal = |body: &Option<Vec<u8>>| {
+            body.as_deref()
+                .map(|b| self.secrets.seal(b, &aad))
+                .transpose()
+        };
+        let webhook = entry.webhook.as_ref().map(serde_json::Value::to_string);
+        let mut tx = self.write.begin().await?;
+        sqlx::query::<DB>(
+            "INSERT INTO sandbox_requests
+             (project_id, request_id, at, method, path, version, status, latency_us,
+              request_body, response_body, webhook)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+        )
+        .bind(project.as_str())
+        .bind(entry.request_id.as_str())
+        .bind(millis(entry.at))
+        .bind(entry.method.as_str())
+        .bind(entry.path.as_str())
+        .bind(entry.version.clone())
+        .bind(i64::from(entry.status))
+        .bind(i64::try_from(entry.latency_us).unwrap_or(i64::MAX))
+        .bind(seal(&entry.request_body)?)
+        .bind(seal(&entry.response_body)?)
+        .bind(webhook)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query::<DB>(
+            "DELETE FROM sandbox_requests WHERE project_id = $1 AND id <= (
+                 SELECT id FROM sandbox_requests WHERE project_id = $1
+                 ORDER BY id DESC LIMIT 1 OFFSET $2)",
+        )
+        .bind(project.as_str())
+        .bind(i64::from(crate::REQUEST_LOG_KEPT))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The newest `limit` entries of the request log of `project`, newest first. A body
+    /// sealed with a key since retired reads as none.
+    pub(crate) async fn logged_requests(
+        &self,
+        project: &ProjectId,
+        limit: u32,
+    ) -> Result<Vec<crate::LoggedRequest>, StoreError> {
+        let rows = sqlx::query::<DB>(
+            "SELECT * FROM sandbox_requests WHERE project_id = $1 ORDER BY id DESC LIMIT $2",
+        )
+        .bind(project.as_str())
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?;
+        rows.iter()
+            .map(|row| {
+                let request_id: String = row.try_get("request_id")?;
+                let aad = log_aad(project, &request_id);
+                let open = |column: &str| -> Result<Option<Vec<u8>>, StoreError> {
+                    let sealed: Option<String> = row.try_get(column)?;
+                    Ok(sealed.and_then(|s| self.secrets.open(&s, &aad).ok()))
+                };
+                let status: i64 = row.try_get("status")?;
+                let latency: i64 = row.try_get("latency_us")?;
+                let webhook: Option<String> = row.try_get("webhook")?;
+                Ok(crate::LoggedRequest {
+                    at: timestamp(row.try_get("at")?)?,
+                    method: row.try_get("method")?,
+                    path: row.try_get("path")?,
+                    version: row.try_get("version")?,
+                    status: u16::try_from(status)
+                        .map_err(|e| StoreError::corrupt("request log", e))?,
+                    latency_us: u64::try_from(latency).unwrap_or(0),
+                    request_body: open("request_body")?,
+                    response_body: open("response_body")?,
+                    webhook: webhook.and_then(|w| serde_json::from_str(&w).ok()),
+                    request_id,
+                })
+            })
+            .collect()
+    }
+
+    /// Erases the users of `project` (with their suspensions, magic links, emails and
+    /// idempotency keys) and its request log, and sets its clock back to the real time, in
+    /// one transaction. Each erased user gets the audit event `event`; events stay.
+    pub(crate) async fn reset_sandbox(
+        &self,
+        project: &ProjectId,
+        event: &AuditEvent,
+    ) -> Result<crate::ResetCounts, StoreError> {
+        let mut tx = self.write.begin().await?;
+        let users = sqlx::query::<DB>("SELECT id FROM users WHERE project_id = $1")
+            .bind(project.as_str())
+            .fetch_all(&mut *tx)
+            .await?;
+        let at = millis(Timestamp::now());
+        for row in &users {
+            let id: String = row.try_get("id")?;
+            let id: Uuid = id.parse().map_err(|e| StoreError::corrupt("user", e))?;
+            Self::append_event(&mut tx, at, project, id, event).await?;
+        }
+        // Each statement answers a row per row it changed, so it can be counted.
+        let mut changed = Vec::new();
+        for statement in [
+            "DELETE FROM idempotency_keys WHERE project_id = $1 RETURNING 1",
+            "DELETE FROM magic_links
+             WHERE user_id IN (SELECT id FROM users WHERE project_id = $1) RETURNING 1",
+            "DELETE FROM suspensions
+             WHERE user_id IN (SELECT id FROM users WHERE project_id = $1) RETURNING 1",
+            "DELETE FROM outbox
+             WHERE user_id IN (SELECT id FROM users WHERE project_id = $1) RETURNING 1",
+            "DELETE FROM users WHERE project_id = $1 RETURNING 1",
+            "DELETE FROM sandbox_requests WHERE project_id = $1 RETURNING 1",
+            "UPDATE projects SET clock_offset_ms = 0 WHERE id = $1 RETURNING 1",
+        ] {
+            let rows = sqlx::query::<DB>(statement)
+                .bind(project.as_str())
+                .fetch_all(&mut *tx)
+                .await?;
+            changed.push(rows.len() as u64);
+        }
+        let counts = crate::ResetCounts {
+            emails: changed[3],
+            users: changed[4],
+            requests: changed[5],
+        };
+        tx.commit().await?;
+        Ok(counts)
+    }
+
+    /// The users of `project` whose email holds `email_part` (compared as normalized),
+    /// newest first, at most `limit`.
+    pub(crate) async fn find_users(
+        &self,
+        project: &ProjectId,
+        email_part: &str,
+        limit: u32,
+    ) -> Result<Vec<StoredUser>, StoreError> {
+        let escaped: String = email_part
+            .trim()
+            .to_lowercase()
+            .chars()
+            .flat_map(|c| match c {
+                '%' | '_' | '\\' => vec!['\\', c],
+                c => vec![c],
+            })
+            .collect();
+        sqlx::query::<DB>(
+            "SELECT * FROM users WHERE project_id = $1 AND email_key LIKE $2 ESCAPE '\\'
+             ORDER BY created_at DESC, id LIMIT $3",
+        )
+        .bind(project.as_str())
+        .bind(format!("%{escaped}%"))
+        .bind(i64::from(limit))
+        .fetch_all(&self.read)
+        .await?
+        .iter()
+        .map(|row| self.user_of(row))
+        .collect()
+    }
+
+    /// Keeps, sealed, the copy of email `id` as it was sent (sandbox projects only).
+    pub(crate) async fn keep_email_copy(
+        &self,
+        id: i64,
+        copy: &crate::EmailCopy,
+    ) -> Result<(), StoreError> {
+        let json = copy.to_json().to_string();
+        let sealed = self.secrets.seal(json.as_bytes(), &format!("email:{id}"))?;
+        sqlx::query::<DB>("UPDATE outbox SET sandbox_copy = $1 WHERE id = $2")
+            .bind(sealed)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
+    }
+
+    /// The copy of email `id`, if it opens with the current keys.
+    fn open_copy(&self, id: i64, sealed: &str) -> Option<crate::EmailCopy> {
+        let json = self.secrets.open(sealed, &format!("email:{id}")).ok()?;
+        crate::EmailCopy::from_json(&serde_json::from_slice(&json).ok()?)
     }
 
     /// Keeps the hash of a new magic-link token for `user`.
@@ -811,7 +1029,9 @@ where
         let mut tx = self.write.begin().await?;
         let row = sqlx::query::<DB>(
             "UPDATE magic_links SET used_at = $1
-             WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $1
+             WHERE token_hash = $2 AND used_at IS NULL
+               AND expires_at > $1 + COALESCE((SELECT p.clock_offset_ms FROM users u
+                   JOIN projects p ON p.id = u.project_id WHERE u.id = magic_links.user_id), 0)
              RETURNING user_id, (SELECT project_id FROM users WHERE users.id = user_id) AS project_id",
         )
         .bind(millis(now))
@@ -888,8 +1108,10 @@ where
                     .map_err(|e| StoreError::corrupt("project", e))?,
                 welcome_email: row.try_get("welcome_email")?,
                 webhook_version: crate::rows::webhook_version(row.try_get("webhook_version")?),
+                sandbox: row.try_get("sandbox")?,
             },
             created_at: timestamp(row.try_get("created_at")?)?,
+            clock_offset: jiff::SignedDuration::from_millis(row.try_get("clock_offset_ms")?),
         })
     }
 
@@ -940,7 +1162,12 @@ where
     }
 }
 
-/// Binds a project's settings as `$1` to `$5`, then its id as `$6`.
+/// Binds a project's settings as `$1` to `$8`, then its id as `$9`.
+/// What the bodies of a request log entry are sealed for: the project and the request.
+fn log_aad(project: &ProjectId, request_id: &str) -> String {
+    format!("request:{project}:{request_id}")
+}
+
 fn bind_settings<'q, DB: Database>(
     query: sqlx::query::Query<'q, DB, DB::Arguments>,
     project: &NewProject,
@@ -970,6 +1197,7 @@ where
                 .as_ref()
                 .map(|r| millis(r.until)),
         )
+        .bind(project.sandbox)
         .bind(project.id.as_str())
 }
 
@@ -1121,6 +1349,49 @@ macro_rules! shared_store_methods {
             self.queries
                 .redeem_magic_link(token_hash, now, request_id)
                 .await
+        }
+        async fn advance_clock(
+            &self,
+            project: &ProjectId,
+            by: jiff::SignedDuration,
+        ) -> Result<jiff::SignedDuration, StoreError> {
+            self.queries.advance_clock(project, by).await
+        }
+        async fn log_request(
+            &self,
+            project: &ProjectId,
+            entry: &crate::LoggedRequest,
+        ) -> Result<(), StoreError> {
+            self.queries.log_request(project, entry).await
+        }
+        async fn logged_requests(
+            &self,
+            project: &ProjectId,
+            limit: u32,
+        ) -> Result<Vec<crate::LoggedRequest>, StoreError> {
+            self.queries.logged_requests(project, limit).await
+        }
+        async fn reset_sandbox(
+            &self,
+            project: &ProjectId,
+            audit: &crate::AuditEvent,
+        ) -> Result<crate::ResetCounts, StoreError> {
+            self.queries.reset_sandbox(project, audit).await
+        }
+        async fn find_users(
+            &self,
+            project: &ProjectId,
+            email_part: &str,
+            limit: u32,
+        ) -> Result<Vec<StoredUser>, StoreError> {
+            self.queries.find_users(project, email_part, limit).await
+        }
+        async fn keep_email_copy(
+            &self,
+            id: i64,
+            copy: &crate::EmailCopy,
+        ) -> Result<(), StoreError> {
+            self.queries.keep_email_copy(id, copy).await
         }
     };
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 
 use super::App;
 use super::error::ApiError;
+use super::sandbox::TraceSlot;
 use super::webhook::{self, Verdict};
 
 /// How the user to update is named.
@@ -50,6 +51,7 @@ pub(crate) async fn update_user<S: Store>(
     target: Target<'_>,
     changes: &UserChanges,
     audit: &AuditEvent,
+    trace: Option<&TraceSlot>,
 ) -> Result<StoredUser, ApiError> {
     let store = app.store();
     let mut approved_revision = None;
@@ -72,7 +74,7 @@ pub(crate) async fn update_user<S: Store>(
                 return Err(ApiError::ChangedWhileApproving);
             }
             asked += 1;
-            approve(app, project, &current, changes).await?;
+            approve(app, project, &current, changes, trace).await?;
             approved_revision = Some(current.revision);
         }
         match store
@@ -95,6 +97,7 @@ async fn approve<S: Store>(
     project: &Project,
     current: &StoredUser,
     changes: &UserChanges,
+    trace: Option<&TraceSlot>,
 ) -> Result<(), ApiError> {
     let started = std::time::Instant::now();
     let verdict = webhook::ask(
@@ -107,6 +110,21 @@ async fn approve<S: Store>(
     .await;
     if let (Some(metrics), Some(verdict)) = (app.metrics(), &verdict) {
         metrics.webhook_called(verdict.outcome(), started.elapsed());
+    }
+    // A sandbox's request log shows the call: the URL (the project's own), the outcome,
+    // the time it took, and the rejection's message or what went wrong.
+    if let (Some(trace), Some(verdict)) = (trace, &verdict) {
+        let message = match verdict {
+            Verdict::Valid => None,
+            Verdict::Rejected(message) => Some(message.as_str()),
+            Verdict::Unavailable(_, why) => Some(why.as_str()),
+        };
+        trace.webhook_called(serde_json::json!({
+            "url": project.settings.validation_webhook,
+            "outcome": verdict.outcome(),
+            "latencyMs": started.elapsed().as_secs_f64() * 1000.0,
+            "message": message,
+        }));
     }
     match verdict {
         None => Ok(()),

@@ -52,3 +52,92 @@ pub(crate) async fn redeem<S: Store>(
         None => Err(ApiError::LinkGone),
     }
 }
+
+/// The query of `GET /auth/magic-link`.
+#[derive(serde::Deserialize)]
+pub(crate) struct LinkQuery {
+    token: Option<String>,
+}
+
+/// `GET /auth/magic-link?token=…`: the page a welcome email's link opens on a server whose
+/// links point at itself (the default). It redeems the token, as `POST
+/// /auth/magic-link/redeem` does, and says what came of it: signed in (200), or used or
+/// expired (410), or not a link at all (400). A deployment whose links open its own app
+/// sets `--magic-link-base` and never sends anyone here.
+pub(crate) async fn page<S: Store>(
+    State(app): State<App<S>>,
+    Client(client): Client,
+    headers: http::HeaderMap,
+    query: Result<axum::extract::Query<LinkQuery>, axum::extract::rejection::QueryRejection>,
+) -> Result<Response, ApiError> {
+    if let Some((limiter, client)) = app.clients().zip(client) {
+        limiter.take(client).map_err(ApiError::RateLimited)?;
+    }
+    let token = query.ok().and_then(|q| q.0.token);
+    let Some(hash) = token.as_deref().and_then(magic_token_hash) else {
+        return Ok(link_page(
+            http::StatusCode::BAD_REQUEST,
+            "This is not a sign-in link",
+            "The address is missing its token or has a broken one. Open the link from the \
+             welcome email again, whole.",
+        ));
+    };
+    let redeemed = app
+        .store()
+        .redeem_magic_link(hash, jiff::Timestamp::now(), super::request_id_of(&headers))
+        .await?;
+    Ok(match redeemed {
+        Some(identifier) => link_page(
+            http::StatusCode::OK,
+            "Signed in",
+            &format!(
+                "Welcome to Fitmate. This link signed in user {identifier}. It works only \
+                 once: opening it again will not sign anyone in."
+            ),
+        ),
+        None => link_page(
+            http::StatusCode::GONE,
+            "This link was already used or has expired",
+            "A sign-in link works once, for a limited time. Ask your care team for a new \
+             welcome email.",
+        ),
+    })
+}
+
+/// A small page of our own words (nothing a user or a client wrote), with a policy that
+/// lets it run no script and send the token-bearing address to nobody.
+fn link_page(status: http::StatusCode, title: &str, message: &str) -> Response {
+    let html = format!(
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>{title} · Fitmate</title><style>\
+         body{{font-family:system-ui,sans-serif;max-width:36rem;margin:4rem auto;padding:0 1rem;color:#1d2733}}\
+         h1{{font-size:1.6rem}}p{{line-height:1.5}}</style></head>\
+         <body><main><h1>{title}</h1><p>{message}</p></main></body></html>\n"
+    );
+    (
+        status,
+        [
+            (
+                http::header::CONTENT_TYPE,
+                http::HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (
+                http::header::CONTENT_SECURITY_POLICY,
+                http::HeaderValue::from_static(
+                    "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'",
+                ),
+            ),
+            (
+                http::header::REFERRER_POLICY,
+                http::HeaderValue::from_static("no-referrer"),
+            ),
+            (
+                http::header::CACHE_CONTROL,
+                http::HeaderValue::from_static("no-store"),
+            ),
+        ],
+        html,
+    )
+        .into_response()
+}

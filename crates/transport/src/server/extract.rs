@@ -44,6 +44,9 @@ pub(crate) struct Caller {
     pub(crate) key_prefix: String,
     /// The request's id, as the log and the audit trail name it.
     pub(crate) request_id: String,
+    /// Where a sandbox project's request records what the request log shows; `None` for
+    /// production projects.
+    pub(crate) trace: Option<super::sandbox::TraceSlot>,
 }
 
 impl Caller {
@@ -105,12 +108,31 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
         if let Some(slot) = parts.extensions.get::<VersionSlot>() {
             let _ = slot.0.set(version);
         }
+        let mut trace = None;
+        if settings.settings.sandbox {
+            // A sandbox project's API requests go to its request log (its `/_sandbox` reads
+            // do not), and it may ask for an error with `Prefer: code=NNN`.
+            let path = parts
+                .extensions
+                .get::<axum::extract::MatchedPath>()
+                .map_or("", |p| p.as_str());
+            if !path.starts_with("/_sandbox")
+                && let Some(slot) = parts.extensions.get::<super::sandbox::TraceSlot>()
+            {
+                slot.mark(&info.project);
+                trace = Some(slot.clone());
+            }
+            if let Some(code) = super::sandbox::preferred_code(&parts.headers)? {
+                return Err(app.inner.documented.forced(&parts.method, path, code));
+            }
+        }
         Ok(Caller {
             project: info.project,
             settings,
             version,
             key_prefix: info.prefix,
             request_id: super::request_id_of(&parts.headers).to_owned(),
+            trace,
         })
     }
 }
@@ -144,13 +166,20 @@ impl<S: Store> FromRequest<App<S>> for JsonBody {
         }
         // The body's size hint is its Content-Length, when it has one.
         let declared_over = http_body::Body::size_hint(request.body()).lower() > BODY_LIMIT as u64;
-        read_limited(
+        let trace = request
+            .extensions()
+            .get::<super::sandbox::TraceSlot>()
+            .cloned();
+        let body = read_limited(
             request.into_body(),
             declared_over,
             app.inner.config.body_read_timeout,
         )
-        .await
-        .map(JsonBody)
+        .await?;
+        if let Some(trace) = trace {
+            trace.keep_request_body(&body);
+        }
+        Ok(JsonBody(body))
     }
 }
 

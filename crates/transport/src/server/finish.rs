@@ -108,11 +108,11 @@ where
 fn finish(mut response: Response, asked: &Asked) -> Response {
     let error = response.extensions_mut().remove::<ApiError>();
     let status = response.status();
-    let is_json = response
-        .headers()
-        .get(CONTENT_TYPE)
-        .is_some_and(|v| v.as_bytes().starts_with(b"application/json"));
-    if error.is_some() || (status.is_client_error() || status.is_server_error()) && !is_json {
+    // A JSON error body, or one of the server's HTML pages, is already in its final form.
+    let is_final = response.headers().get(CONTENT_TYPE).is_some_and(|v| {
+        v.as_bytes().starts_with(b"application/json") || v.as_bytes().starts_with(b"text/html")
+    });
+    if error.is_some() || (status.is_client_error() || status.is_server_error()) && !is_final {
         let error = error.unwrap_or_else(|| ApiError::from_status(status));
         let request_id = asked
             .request_id

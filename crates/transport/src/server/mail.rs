@@ -16,7 +16,7 @@ use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use fitmate_store::{PendingEmail, Store, new_magic_token};
+use fitmate_store::{EmailCopy, PendingEmail, Store, new_magic_token};
 use jiff::{SignedDuration, Timestamp};
 use lettre::message::{Mailbox, MultiPart};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Message, Tokio1Executor};
@@ -287,7 +287,12 @@ async fn deliver<S: Store>(
     transport: &Transport,
     email: PendingEmail,
 ) -> &'static str {
-    let now = Timestamp::now();
+    // A sandbox project's link expires by the project's clock, and its email is kept as sent
+    // for the console.
+    let project = store.project(&email.project).await.ok().flatten();
+    let sandbox = project.as_ref().is_some_and(|p| p.settings.sandbox);
+    let now = project.as_ref().map_or_else(Timestamp::now, |p| p.now());
+    let mut copy = None;
     let sent = async {
         let (token, hash) =
             new_magic_token().map_err(|e| Failure::Temporary(format!("random token: {e}")))?;
@@ -300,8 +305,10 @@ async fn deliver<S: Store>(
             .create_magic_link(email.user.id, hash, now, expires)
             .await
             .map_err(|_| Failure::Temporary("the database did not keep the link".to_owned()))?;
-        let message = welcome(config, &email, &token)?;
-        transport.send(message).await
+        let (message, sent) = welcome(config, &email, &token)?;
+        transport.send(message).await?;
+        copy = sandbox.then_some(sent);
+        Ok(())
     }
     .await;
     let (outbox, user) = (email.id, email.user.id);
@@ -311,6 +318,11 @@ async fn deliver<S: Store>(
                 tracing::warn!(%error, outbox, "marking an email delivered failed");
             } else {
                 tracing::info!(outbox, %user, "welcome email delivered");
+            }
+            if let Some(copy) = copy
+                && let Err(error) = store.keep_email_copy(outbox, &copy).await
+            {
+                tracing::warn!(%error, outbox, "keeping the sandbox copy of an email failed");
             }
             return "delivered";
         }
@@ -359,8 +371,13 @@ fn escape_html(text: &str) -> String {
         .replace('\'', "&#39;")
 }
 
-/// The welcome email with its magic link, in plain text and HTML.
-fn welcome(config: &MailConfig, email: &PendingEmail, token: &str) -> Result<Message, Failure> {
+/// The welcome email with its magic link, in plain text and HTML, and its copy as a sandbox
+/// project keeps it.
+fn welcome(
+    config: &MailConfig,
+    email: &PendingEmail,
+    token: &str,
+) -> Result<(Message, EmailCopy), Failure> {
     let user = &email.user.user;
     let name = format!("{} {}", user.firstname, user.lastname);
     let address = user.email.as_str().parse().map_err(|_| {
@@ -391,13 +408,24 @@ fn welcome(config: &MailConfig, email: &PendingEmail, token: &str) -> Result<Mes
         first = escape_html(user.firstname.as_str()),
         link = escape_html(&link),
     );
-    Message::builder()
+    let copy = EmailCopy {
+        to: user.email.as_str().to_owned(),
+        subject: SUBJECT.to_owned(),
+        text: text.clone(),
+        html: html.clone(),
+        link,
+    };
+    let message = Message::builder()
         .from(from)
         .to(Mailbox::new(Some(name), address))
-        .subject("Welcome to Fitmate")
+        .subject(SUBJECT)
         .multipart(MultiPart::alternative_plain_html(text, html))
-        .map_err(|_| Failure::Temporary("the email could not be built".to_owned()))
+        .map_err(|_| Failure::Temporary("the email could not be built".to_owned()))?;
+    Ok((message, copy))
 }
+
+/// The subject of the welcome email.
+const SUBJECT: &str = "Welcome to Fitmate";
 
 #[cfg(test)]
 mod tests {

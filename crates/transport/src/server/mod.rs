@@ -18,6 +18,8 @@
 mod apply;
 mod auth;
 mod client_limit;
+mod console;
+mod docs;
 mod error;
 mod extract;
 mod finish;
@@ -26,6 +28,7 @@ mod keys;
 mod mail;
 mod metrics;
 mod projects;
+mod sandbox;
 mod users;
 mod webhook;
 mod webhook_address;
@@ -104,6 +107,9 @@ pub struct ServerConfig {
     /// Whether the server counts what it does for Prometheus (see [`serve_metrics`]): off
     /// by default, so a server without a metrics listener spends nothing on them.
     pub metrics: bool,
+    /// Whether the web console is served at `/console`; off by default (`fitmate serve`
+    /// turns it on for SQLite).
+    pub console: bool,
 }
 
 /// A per-key rate: a token bucket refilled at `per_second` and holding at most `burst`.
@@ -149,6 +155,7 @@ impl Default for ServerConfig {
             allow_private_webhooks: false,
             idempotency_ttl: Duration::from_secs(24 * 3600),
             metrics: false,
+            console: false,
         }
     }
 }
@@ -182,6 +189,8 @@ struct Inner<S> {
     openapi: axum::body::Bytes,
     /// The OpenAPI document of each version, in `ApiVersion::NEWEST_FIRST` order.
     openapi_versions: Vec<(fitmate_model::ApiVersion, axum::body::Bytes)>,
+    /// The error statuses each operation documents: what `Prefer: code=NNN` may ask for.
+    documented: sandbox::DocumentedErrors,
 }
 
 impl<S> Clone for App<S> {
@@ -195,7 +204,9 @@ impl<S> Clone for App<S> {
 impl<S: Store> App<S> {
     /// The state of a server over `store`.
     pub fn new(store: S, config: ServerConfig) -> Self {
-        let openapi = serde_json::to_vec_pretty(&fitmate_model::openapi()).unwrap_or_default();
+        let document = fitmate_model::openapi();
+        let documented = sandbox::DocumentedErrors::of(&document);
+        let openapi = serde_json::to_vec_pretty(&document).unwrap_or_default();
         let openapi_versions = fitmate_model::ApiVersion::NEWEST_FIRST
             .iter()
             .map(|version| {
@@ -241,6 +252,7 @@ impl<S: Store> App<S> {
                 config,
                 openapi: openapi.into(),
                 openapi_versions,
+                documented,
             }),
         }
     }
@@ -297,6 +309,23 @@ impl<S: Store> App<S> {
         self.inner.config.allow_private_webhooks
     }
 
+    /// The time by the caller's project clock: the real time for a production project; for
+    /// a sandbox project, read afresh, since its clock may have moved since its key was
+    /// cached.
+    pub(crate) async fn project_now(
+        &self,
+        caller: &extract::Caller,
+    ) -> Result<jiff::Timestamp, ApiError> {
+        if !caller.settings.settings.sandbox {
+            return Ok(jiff::Timestamp::now());
+        }
+        Ok(self
+            .store()
+            .project(&caller.project)
+            .await?
+            .map_or_else(jiff::Timestamp::now, |project| project.now()))
+    }
+
     /// Tells the email dispatcher there may be new work.
     pub(crate) fn wake_mail(&self) {
         self.inner.mail_wake.notify_one();
@@ -309,19 +338,36 @@ impl<S: Store> App<S> {
 pub fn router<S: Store>(app: App<S>) -> Router {
     let timeout = app.inner.config.request_timeout;
     let metrics = metrics::HttpMetricsLayer(app.inner.metrics.clone());
+    let console = if app.inner.config.console {
+        console::routes()
+    } else {
+        Router::new()
+    };
     Router::new()
         .route("/users/create", post(users::create::<S>))
         .route("/users/update", post(users::update::<S>))
         .route("/users/retrieve", post(users::retrieve::<S>))
         .route("/{projectId}/users/{userId}", patch(projects::update::<S>))
         .route("/auth/magic-link/redeem", post(auth::redeem::<S>))
+        .route("/auth/magic-link", get(auth::page::<S>))
+        .route("/_sandbox/requests", get(sandbox::requests::<S>))
+        .route("/_sandbox/reset", post(sandbox::reset::<S>))
+        .route(
+            "/_sandbox/clock",
+            get(sandbox::clock::<S>).post(sandbox::advance_clock::<S>),
+        )
+        .route("/_sandbox/users", get(sandbox::users::<S>))
+        .route("/_sandbox/users/{identifier}", get(sandbox::user::<S>))
+        .route("/_sandbox/emails", get(sandbox::emails::<S>))
         .route("/healthz", get(healthz))
         .route("/readyz", get(readyz::<S>))
         .route("/openapi.json", get(openapi::<S>))
         .route("/openapi/{document}", get(openapi_of_version::<S>))
+        .merge(docs::routes())
+        .merge(console)
         .fallback(|| async { ApiError::RouteNotFound })
         .method_not_allowed_fallback(|| async { ApiError::MethodNotAllowed })
-        .with_state(app)
+        .with_state(app.clone())
         .layer(
             tower::ServiceBuilder::new()
                 // Outermost, so that it times the whole answer and sees its final status.
@@ -336,6 +382,8 @@ pub fn router<S: Store>(app: App<S>) -> Router {
                         .on_failure(()),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
+                // Outside `finish`, so that a sandbox's log keeps the answers as sent.
+                .layer(axum::middleware::from_fn_with_state(app, sandbox::log::<S>))
                 .layer(finish::FinishLayer)
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,

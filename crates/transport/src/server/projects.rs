@@ -35,12 +35,17 @@ pub(crate) async fn update<S: Store>(
     let write = async {
         // Read before the write: once the write has committed, nothing may fail and leave
         // its idempotency key without an answer. An update does not change suspensions.
-        let suspensions = app
-            .store()
-            .active_suspensions(id, jiff::Timestamp::now())
-            .await?;
-        let stored =
-            apply::update_user(&app, &caller.settings, Target::Id(id), &changes, &audit).await?;
+        let now = app.project_now(&caller).await?;
+        let suspensions = app.store().active_suspensions(id, now).await?;
+        let stored = apply::update_user(
+            &app,
+            &caller.settings,
+            Target::Id(id),
+            &changes,
+            &audit,
+            caller.trace.as_ref(),
+        )
+        .await?;
         let answer = Json(UserProfile::new(stored.id, &stored.user, suspensions));
         Ok((answer.into_response(), Some(stored.id)))
     };

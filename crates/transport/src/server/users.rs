@@ -64,6 +64,7 @@ pub(crate) async fn update<S: Store>(
             Target::Email(&email),
             &changes,
             &audit,
+            caller.trace.as_ref(),
         )
         .await?;
         let answer = Json(caller.version.render_updated(stored.id, &stored.user));

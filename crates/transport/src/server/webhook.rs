@@ -394,6 +394,7 @@ mod tests {
         Project {
             settings,
             created_at: jiff::Timestamp::now(),
+            clock_offset: jiff::SignedDuration::ZERO,
         }
     }
 
