@@ -74,6 +74,11 @@ impl TestServer {
         server
     }
 
+    /// The SQLite file of the server's store (when the tests run on SQLite).
+    pub(crate) fn db_file(&self) -> std::path::PathBuf {
+        self._dir.path().join("fitmate.db")
+    }
+
     /// The text of `GET /metrics` on the metrics listener (metrics must be on).
     pub(crate) async fn scrape(&self) -> String {
         let url = self.metrics_url.as_deref().expect("metrics are on");
