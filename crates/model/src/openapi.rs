@@ -374,6 +374,17 @@ fn document(scope: Scope) -> Value {
     ] {
         idempotent(&mut operation[method], error, reused, in_use);
     }
+    let mut retrieve = retrieve;
+    for (operation, method) in [
+        (&mut create, "post"),
+        (&mut update, "post"),
+        (&mut retrieve, "post"),
+        (&mut patch, "patch"),
+    ] {
+        if let Some(parameters) = operation[method]["parameters"].as_array_mut() {
+            parameters.push(json!({"$ref": "#/components/parameters/Prefer"}));
+        }
+    }
 
     let redeem = json!({
         "post": {
@@ -468,9 +479,9 @@ fn document(scope: Scope) -> Value {
     });
 
     let definitions = g.take_definitions(true);
+    let magic_link_page = magic_link_page(&error);
     let mut document = json!({
         "openapi": "3.1.0",
-        "jsonSchemaDialect": "https://json-schema.org/draft/2020-12/schema",
         "info": {
             "title": title,
             "version": env!("CARGO_PKG_VERSION"),
@@ -492,6 +503,7 @@ fn document(scope: Scope) -> Value {
             "/users/retrieve": retrieve,
             "/{projectId}/users/{userId}": patch,
             "/auth/magic-link/redeem": redeem,
+            "/auth/magic-link": magic_link_page,
             "/healthz": health,
             "/readyz": ready,
             "/openapi.json": document,
@@ -505,6 +517,14 @@ fn document(scope: Scope) -> Value {
             }},
             "parameters": {
                 "FitmateVersion": version_parameter,
+                "Prefer": {
+                    "name": "Prefer",
+                    "in": "header",
+                    "required": false,
+                    "description": "Sandbox projects only: `code=NNN` answers the operation's documented error of that status, with nothing changed, so a client can test how it handles it (`Prefer: code=409`). A code the operation does not document is a 400 (`invalid_prefer`) that lists the documented ones. Production projects ignore the header.",
+                    "schema": {"type": "string", "maxLength": 200},
+                    "example": "code=409",
+                },
                 "IdempotencyKey": {
                     "name": "Idempotency-Key",
                     "in": "header",
@@ -515,7 +535,301 @@ fn document(scope: Scope) -> Value {
             },
         },
     });
+    if let Some(paths) = document["paths"].as_object_mut() {
+        paths.extend(sandbox_paths(&error));
+    }
     let schemas = crate::schemas::used_definitions(&document, definitions, "#/components/schemas/");
     document["components"]["schemas"] = Value::Object(schemas);
     document
+}
+
+/// `GET /auth/magic-link`: the page a welcome email's link opens on a local server.
+fn magic_link_page(error: &Value) -> Value {
+    let page = |description: &str| json!({"description": description, "content": {"text/html": {"schema": {"type": "string"}}}});
+    json!({
+        "get": {
+            "operationId": "openMagicLink",
+            "summary": "Open a magic link (page)",
+            "description": "The page a welcome email's link opens when the server's links point at itself (the default of a local `fitmate serve`): it redeems the token, as redeemMagicLink does, and says whether the user is now signed in. Deployments whose links open their own app (`--magic-link-base`) send nobody here.",
+            "tags": ["Sandbox"],
+            "security": [],
+            "parameters": [{
+                "name": "token",
+                "in": "query",
+                "required": false,
+                "description": "The token of the magic link.",
+                "schema": {"type": "string"},
+            }],
+            "responses": {
+                "200": page("Signed in: the token was valid and is now used up."),
+                "400": page("The address has no token, or a broken one."),
+                "410": page("The token was already used, or has expired."),
+                "429": rate_limited(error.clone(), "The client's address opened more links than it may; wait the seconds of `Retry-After`."),
+                "500": json_body(error.clone(), "An unexpected error on the server's side; `requestId` identifies it."),
+                "503": json_body(error.clone(), "The server could not answer in time, or its database is unavailable for a moment. Retry it."),
+            },
+        }
+    })
+}
+
+/// The `/_sandbox` endpoints: a sandbox project's request log, reset, clock, and the reads
+/// of its web console. Every one answers 404 to a production project's key.
+fn sandbox_paths(error: &Value) -> Map<String, Value> {
+    let described =
+        |kind: &str, description: &str| json!({"type": kind, "description": description});
+    let nullable =
+        |kind: &str, description: &str| json!({"type": [kind, "null"], "description": description});
+    let any = |description: &str| json!({"description": description});
+    let limit = |default: u32, most: u32| {
+        json!({
+            "name": "limit",
+            "in": "query",
+            "required": false,
+            "description": format!("How many, the newest first: 1 to {most}, {default} unless given."),
+            "schema": {"type": "integer", "minimum": 1, "maximum": most},
+        })
+    };
+    let list = |title: &str, item: Value| {
+        json!({
+            "type": "object",
+            "title": title,
+            "description": format!("{title}, the newest first."),
+            "properties": {"data": {"type": "array", "items": item, "description": "The entries."}},
+            "required": ["data"],
+        })
+    };
+    let clock = json!({
+        "type": "object",
+        "title": "SandboxClock",
+        "description": "The project's clock, which magic-link expiry and suspensions follow.",
+        "properties": {
+            "now": described("string", "The time by the project's clock (RFC 3339, UTC)."),
+            "offsetSeconds": described("integer", "How far the project's clock runs ahead of the real time, in seconds."),
+        },
+        "required": ["now", "offsetSeconds"],
+    });
+    let user_item = json!({
+        "type": "object",
+        "description": "A user of the project.",
+        "properties": {
+            "identifier": {"type": "string", "format": "uuid", "description": "The user's identifier."},
+            "email": described("string", "The user's email."),
+            "firstName": described("string", "The user's first name."),
+            "lastName": described("string", "The user's last name."),
+        },
+        "required": ["identifier", "email", "firstName", "lastName"],
+    });
+    let request_item = json!({
+        "type": "object",
+        "description": "A request of the project's API, as answered. No header is kept: not the API key.",
+        "properties": {
+            "requestId": described("string", "The request id (X-Request-Id)."),
+            "time": described("string", "When it arrived (RFC 3339, real time)."),
+            "method": described("string", "The method."),
+            "path": described("string", "The path, without the query."),
+            "version": nullable("string", "The API version it used, once its key was read."),
+            "status": described("integer", "The status answered."),
+            "latencyMs": described("number", "How long the answer took, in milliseconds."),
+            "requestBody": any("The body sent: JSON as sent, or text; null when there was none."),
+            "responseBody": any("The body answered: JSON as answered, or text; null when there was none."),
+            "webhook": {
+                "type": ["object", "null"],
+                "description": "The validation webhook call the request made, if any.",
+                "properties": {
+                    "url": nullable("string", "The webhook's URL."),
+                    "outcome": described("string", "approved, rejected, or why no usable answer came (refused, timeout, unreachable, error_status, bad_answer)."),
+                    "latencyMs": described("number", "How long the call took, in milliseconds."),
+                    "message": nullable("string", "The rejection's message, or what went wrong."),
+                },
+            },
+        },
+        "required": ["requestId", "time", "method", "path", "version", "status", "latencyMs", "requestBody", "responseBody", "webhook"],
+    });
+    let email_item = json!({
+        "type": "object",
+        "description": "A welcome email of the project.",
+        "properties": {
+            "id": described("integer", "The outbox entry."),
+            "userIdentifier": {"type": "string", "format": "uuid", "description": "The recipient's identifier."},
+            "status": {"type": "string", "enum": ["queued", "delivered", "bounced"], "description": "Whether it went out."},
+            "queuedAt": described("string", "When it was queued (RFC 3339)."),
+            "deliveredAt": nullable("string", "When it was delivered (RFC 3339)."),
+            "attempts": described("integer", "Attempts made so far."),
+            "lastError": nullable("string", "Why the last attempt failed, in the server's words."),
+            "to": nullable("string", "The recipient's address, once delivered."),
+            "subject": nullable("string", "The subject, once delivered."),
+            "text": nullable("string", "The plain-text body, once delivered."),
+            "html": nullable("string", "The HTML body, once delivered."),
+            "link": nullable("string", "The magic link in it, once delivered."),
+        },
+        "required": ["id", "userIdentifier", "status", "queuedAt", "deliveredAt", "attempts", "lastError", "to", "subject", "text", "html", "link"],
+    });
+    let record = json!({
+        "type": "object",
+        "title": "SandboxUserRecord",
+        "description": "A user as each version renders it, the newest version first.",
+        "properties": {
+            "identifier": {"type": "string", "format": "uuid", "description": "The user's identifier."},
+            "versions": {
+                "type": "array",
+                "description": "One entry per version.",
+                "items": {
+                    "type": "object",
+                    "description": "The user in one version.",
+                    "properties": {
+                        "version": described("string", "The API version."),
+                        "record": {"type": "object", "description": "The user as that version renders it."},
+                    },
+                    "required": ["version", "record"],
+                },
+            },
+        },
+        "required": ["identifier", "versions"],
+    });
+    let reset = json!({
+        "type": "object",
+        "title": "SandboxReset",
+        "description": "What the reset erased.",
+        "properties": {"deleted": {
+            "type": "object",
+            "description": "How many of each were erased.",
+            "properties": {
+                "users": described("integer", "Users, with their suspensions and magic links."),
+                "emails": described("integer", "Welcome emails."),
+                "requests": described("integer", "Entries of the request log."),
+            },
+            "required": ["users", "emails", "requests"],
+        }},
+        "required": ["deleted"],
+    });
+    let operation = |id: &str,
+                     summary: &str,
+                     description: &str,
+                     success: Value,
+                     extra: &[(&str, &str)]| {
+        let mut responses = Map::new();
+        responses.insert("200".to_owned(), json_body(success, "Success."));
+        let mut add = |status: &str, text: &str| {
+            responses.insert(status.to_owned(), json_body(error.clone(), text));
+        };
+        add("401", "No API key, or an unknown or revoked one.");
+        add(
+            "404",
+            "The key is not a sandbox project's: production projects have no /_sandbox endpoints.",
+        );
+        add(
+            "500",
+            "An unexpected error on the server's side; `requestId` identifies it.",
+        );
+        add(
+            "503",
+            "The server could not answer in time, or its database is unavailable for a moment. Retry it.",
+        );
+        for (status, text) in extra {
+            add(status, text);
+        }
+        responses.insert("429".to_owned(), rate_limited(error.clone(), RATE_LIMITED));
+        json!({
+            "operationId": id,
+            "summary": summary,
+            "description": description,
+            "tags": ["Sandbox"],
+            "responses": responses,
+        })
+    };
+    let mut requests = operation(
+        "listSandboxRequests",
+        "The request log",
+        "The project's last API requests (1,000 are kept), the newest first: method, path, version, status, latency, the bodies sent and answered, and the validation webhook call made. The /_sandbox requests themselves are not logged.",
+        list("SandboxRequests", request_item),
+        &[("400", "`limit` is not a whole number from 1 to 1000.")],
+    );
+    requests["parameters"] = json!([limit(50, 1000)]);
+    let mut users = operation(
+        "listSandboxUsers",
+        "The project's users",
+        "The project's users whose email contains `email` (case-insensitively), the newest first.",
+        list("SandboxUsers", user_item),
+        &[("400", "`limit` is not a whole number from 1 to 500.")],
+    );
+    users["parameters"] = json!([
+        {"name": "email", "in": "query", "required": false, "description": "Part of the email to search for.", "schema": {"type": "string"}},
+        limit(50, 500),
+    ]);
+    let mut user = operation(
+        "getSandboxUser",
+        "A user in every version",
+        "The user as each version renders it, the newest version first. Audited as a retrieve.",
+        record,
+        &[],
+    );
+    user["parameters"] = json!([{"name": "identifier", "in": "path", "required": true, "description": "The user's identifier.", "schema": {"type": "string"}}]);
+    user["responses"]["404"]["description"] =
+        json!("No such user in the project, or the key is not a sandbox project's.");
+    let mut emails = operation(
+        "listSandboxEmails",
+        "The welcome emails",
+        "The project's welcome emails, the newest first; once delivered, each as it was sent, with its magic link.",
+        list("SandboxEmails", email_item),
+        &[("400", "`limit` is not a whole number from 1 to 500.")],
+    );
+    emails["parameters"] = json!([limit(50, 500)]);
+    let reset = operation(
+        "resetSandbox",
+        "Start again from empty",
+        "Erases the project's users (with their suspensions, magic links, emails and idempotency keys) and its request log, and sets its clock back to the real time. Audit events stay: each erased user gets a `delete` event.",
+        reset,
+        &[],
+    );
+    let get_clock = operation(
+        "getSandboxClock",
+        "The project clock",
+        "The time by the project's clock, which magic-link expiry and suspensions follow.",
+        clock.clone(),
+        &[],
+    );
+    let mut advance = operation(
+        "advanceSandboxClock",
+        "Move the project clock forward",
+        "Moves the project's clock forward by `advance`; it goes back only with a reset.",
+        clock,
+        &[
+            (
+                "400",
+                "`advance` is not a positive duration of at most 10 years, or the body is not {\"advance\": string}.",
+            ),
+            ("408", BODY_TIMEOUT),
+            ("413", &too_large()),
+            ("415", "The body is not sent as application/json."),
+        ],
+    );
+    advance["requestBody"] = json!({
+        "required": true,
+        "content": {"application/json": {"schema": {
+            "type": "object",
+            "title": "SandboxClockAdvance",
+            "description": "How far to move the project clock forward.",
+            "properties": {"advance": {
+                "type": "string",
+                "description": "A duration: `25h`, `2d 3h`, `90m` (a day is 24 hours) or ISO 8601 `PT25H`.",
+                "examples": ["25h"],
+            }},
+            "required": ["advance"],
+            "additionalProperties": false,
+        }}},
+    });
+    [
+        ("/_sandbox/requests", json!({"get": requests})),
+        ("/_sandbox/users", json!({"get": users})),
+        ("/_sandbox/users/{identifier}", json!({"get": user})),
+        ("/_sandbox/emails", json!({"get": emails})),
+        ("/_sandbox/reset", json!({"post": reset})),
+        (
+            "/_sandbox/clock",
+            json!({"get": get_clock, "post": advance}),
+        ),
+    ]
+    .into_iter()
+    .map(|(path, item)| (path.to_owned(), item))
+    .collect()
 }

@@ -22,7 +22,10 @@ impl ErrorFormat {
             segments.next(),
         );
         match shape {
-            (Some(_), Some("users"), Some(_), None) => ErrorFormat::Projects,
+            // No project id starts with `_`: `/_sandbox/users/{id}` is the sandbox's.
+            (Some(project), Some("users"), Some(_), None) if !project.starts_with('_') => {
+                ErrorFormat::Projects
+            }
             _ => ErrorFormat::Fitmate,
         }
     }

@@ -4,6 +4,150 @@
  */
 
 export interface paths {
+    "/_sandbox/clock": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project clock
+         * @description The time by the project's clock, which magic-link expiry and suspensions follow.
+         */
+        get: operations["getSandboxClock"];
+        put?: never;
+        /**
+         * Move the project clock forward
+         * @description Moves the project's clock forward by `advance`; it goes back only with a reset.
+         */
+        post: operations["advanceSandboxClock"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_sandbox/emails": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The welcome emails
+         * @description The project's welcome emails, the newest first; once delivered, each as it was sent, with its magic link.
+         */
+        get: operations["listSandboxEmails"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_sandbox/requests": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The request log
+         * @description The project's last API requests (1,000 are kept), the newest first: method, path, version, status, latency, the bodies sent and answered, and the validation webhook call made. The /_sandbox requests themselves are not logged.
+         */
+        get: operations["listSandboxRequests"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_sandbox/reset": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start again from empty
+         * @description Erases the project's users (with their suspensions, magic links, emails and idempotency keys) and its request log, and sets its clock back to the real time. Audit events stay: each erased user gets a `delete` event.
+         */
+        post: operations["resetSandbox"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_sandbox/users": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The project's users
+         * @description The project's users whose email contains `email` (case-insensitively), the newest first.
+         */
+        get: operations["listSandboxUsers"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_sandbox/users/{identifier}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A user in every version
+         * @description The user as each version renders it, the newest version first. Audited as a retrieve.
+         */
+        get: operations["getSandboxUser"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/auth/magic-link": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Open a magic link (page)
+         * @description The page a welcome email's link opens when the server's links point at itself (the default of a local `fitmate serve`): it redeems the token, as redeemMagicLink does, and says whether the user is now signed in. Deployments whose links open their own app (`--magic-link-base`) send nobody here.
+         */
+        get: operations["openMagicLink"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/auth/magic-link/redeem": {
         parameters: {
             query?: never;
@@ -204,7 +348,7 @@ export interface components {
          *     Codes are part of the API contract: a code is never renamed or reused for another
          *     rule. New codes may be added, so match with a wildcard arm.
          */
-        Code: "required" | "null_not_allowed" | "invalid_type" | "unknown_field" | "duplicate_field" | "not_updatable" | "invalid_json" | "not_an_object" | "missing_data" | "invalid_email" | "invalid_phone" | "invalid_name" | "invalid_text" | "invalid_date" | "date_in_future" | "date_too_early" | "invalid_gender" | "invalid_sex" | "invalid_height" | "invalid_weight" | "invalid_diabetes" | "invalid_payment_plan" | "invalid_medical_clearance" | "invalid_metadata" | "metadata_too_many_keys" | "metadata_key_length" | "metadata_too_large" | "metadata_too_deep" | "metadata_nul" | "invalid_username" | "invalid_url" | "invalid_coordinates" | "coordinates_swapped" | "sex_gender_mismatch" | "weight_mismatch" | "pregnant_male" | "email_taken" | "phone_taken" | "username_taken" | "validation_failed" | "invalid_token" | "too_many_faults" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_key_in_use";
+        Code: "required" | "null_not_allowed" | "invalid_type" | "unknown_field" | "duplicate_field" | "not_updatable" | "invalid_json" | "not_an_object" | "missing_data" | "invalid_email" | "invalid_phone" | "invalid_name" | "invalid_text" | "invalid_date" | "date_in_future" | "date_too_early" | "invalid_gender" | "invalid_sex" | "invalid_height" | "invalid_weight" | "invalid_diabetes" | "invalid_payment_plan" | "invalid_medical_clearance" | "invalid_metadata" | "metadata_too_many_keys" | "metadata_key_length" | "metadata_too_large" | "metadata_too_deep" | "metadata_nul" | "invalid_username" | "invalid_url" | "invalid_coordinates" | "coordinates_swapped" | "sex_gender_mismatch" | "weight_mismatch" | "pregnant_male" | "email_taken" | "phone_taken" | "username_taken" | "validation_failed" | "invalid_token" | "too_many_faults" | "invalid_idempotency_key" | "idempotency_key_reused" | "idempotency_key_in_use" | "invalid_prefer";
         /**
          * @description A location in degrees: longitude -180 to 180, latitude -90 to 90.
          * @example {
@@ -848,6 +992,11 @@ export interface components {
         FitmateVersion: "2023-10-04";
         /** @description Makes the write safe to retry: the first request's answer is saved and replayed, byte for byte and with `Idempotent-Replayed: true`, to any retry with the same key and the same request (method, path, version and body) for 24 hours unless the server is configured otherwise. Keys are the project's. Use a new key (a UUID) for each new request. A 400 is not saved, so a corrected body may reuse the key. After a 500 or a 503 the key stays held (retries get 409) for twice the server's request timeout, then a retry runs the write again. */
         IdempotencyKey: string;
+        /**
+         * @description Sandbox projects only: `code=NNN` answers the operation's documented error of that status, with nothing changed, so a client can test how it handles it (`Prefer: code=409`). A code the operation does not document is a 400 (`invalid_prefer`) that lists the documented ones. Production projects ignore the header.
+         * @example code=409
+         */
+        Prefer: string;
     };
     requestBodies: never;
     headers: never;
@@ -855,6 +1004,763 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    getSandboxClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The time by the project's clock (RFC 3339, UTC). */
+                        now: string;
+                        /** @description How far the project's clock runs ahead of the real time, in seconds. */
+                        offsetSeconds: number;
+                    };
+                };
+            };
+            /** @description No API key, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key is not a sandbox project's: production projects have no /_sandbox endpoints. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key sent more requests than its rate allows (per key, per server replica), or the client's address sent more requests with unknown keys than it may; wait the seconds of `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description The API version that read the request and rendered this response. */
+                    "Fitmate-Version"?: components["schemas"]["ApiVersion"];
+                    /** @description Seconds to wait before the next request is accepted. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected error on the server's side; `requestId` identifies it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server could not answer in time, or its database is unavailable for a moment. Retry it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    advanceSandboxClock: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description A duration: `25h`, `2d 3h`, `90m` (a day is 24 hours) or ISO 8601 `PT25H`.
+                     * @example 25h
+                     */
+                    advance: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The time by the project's clock (RFC 3339, UTC). */
+                        now: string;
+                        /** @description How far the project's clock runs ahead of the real time, in seconds. */
+                        offsetSeconds: number;
+                    };
+                };
+            };
+            /** @description `advance` is not a positive duration of at most 10 years, or the body is not {"advance": string}. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key is not a sandbox project's: production projects have no /_sandbox endpoints. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body did not arrive within the server's body timeout (10 s by default); nothing was changed and the connection is closed. Send the request again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json. */
+            415: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key sent more requests than its rate allows (per key, per server replica), or the client's address sent more requests with unknown keys than it may; wait the seconds of `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description The API version that read the request and rendered this response. */
+                    "Fitmate-Version"?: components["schemas"]["ApiVersion"];
+                    /** @description Seconds to wait before the next request is accepted. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected error on the server's side; `requestId` identifies it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server could not answer in time, or its database is unavailable for a moment. Retry it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listSandboxEmails: {
+        parameters: {
+            query?: {
+                /** @description How many, the newest first: 1 to 500, 50 unless given. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The entries. */
+                        data: {
+                            /** @description Attempts made so far. */
+                            attempts: number;
+                            /** @description When it was delivered (RFC 3339). */
+                            deliveredAt: string | null;
+                            /** @description The HTML body, once delivered. */
+                            html: string | null;
+                            /** @description The outbox entry. */
+                            id: number;
+                            /** @description Why the last attempt failed, in the server's words. */
+                            lastError: string | null;
+                            /** @description The magic link in it, once delivered. */
+                            link: string | null;
+                            /** @description When it was queued (RFC 3339). */
+                            queuedAt: string;
+                            /**
+                             * @description Whether it went out.
+                             * @enum {string}
+                             */
+                            status: "queued" | "delivered" | "bounced";
+                            /** @description The subject, once delivered. */
+                            subject: string | null;
+                            /** @description The plain-text body, once delivered. */
+                            text: string | null;
+                            /** @description The recipient's address, once delivered. */
+                            to: string | null;
+                            /**
+                             * Format: uuid
+                             * @description The recipient's identifier.
+                             */
+                            userIdentifier: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `limit` is not a whole number from 1 to 500. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key is not a sandbox project's: production projects have no /_sandbox endpoints. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key sent more requests than its rate allows (per key, per server replica), or the client's address sent more requests with unknown keys than it may; wait the seconds of `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description The API version that read the request and rendered this response. */
+                    "Fitmate-Version"?: components["schemas"]["ApiVersion"];
+                    /** @description Seconds to wait before the next request is accepted. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected error on the server's side; `requestId` identifies it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server could not answer in time, or its database is unavailable for a moment. Retry it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listSandboxRequests: {
+        parameters: {
+            query?: {
+                /** @description How many, the newest first: 1 to 1000, 50 unless given. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The entries. */
+                        data: {
+                            /** @description How long the answer took, in milliseconds. */
+                            latencyMs: number;
+                            /** @description The method. */
+                            method: string;
+                            /** @description The path, without the query. */
+                            path: string;
+                            /** @description The body sent: JSON as sent, or text; null when there was none. */
+                            requestBody: unknown;
+                            /** @description The request id (X-Request-Id). */
+                            requestId: string;
+                            /** @description The body answered: JSON as answered, or text; null when there was none. */
+                            responseBody: unknown;
+                            /** @description The status answered. */
+                            status: number;
+                            /** @description When it arrived (RFC 3339, real time). */
+                            time: string;
+                            /** @description The API version it used, once its key was read. */
+                            version: string | null;
+                            /** @description The validation webhook call the request made, if any. */
+                            webhook: {
+                                /** @description How long the call took, in milliseconds. */
+                                latencyMs?: number;
+                                /** @description The rejection's message, or what went wrong. */
+                                message?: string | null;
+                                /** @description approved, rejected, or why no usable answer came (refused, timeout, unreachable, error_status, bad_answer). */
+                                outcome?: string;
+                                /** @description The webhook's URL. */
+                                url?: string | null;
+                            } | null;
+                        }[];
+                    };
+                };
+            };
+            /** @description `limit` is not a whole number from 1 to 1000. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key is not a sandbox project's: production projects have no /_sandbox endpoints. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key sent more requests than its rate allows (per key, per server replica), or the client's address sent more requests with unknown keys than it may; wait the seconds of `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description The API version that read the request and rendered this response. */
+                    "Fitmate-Version"?: components["schemas"]["ApiVersion"];
+                    /** @description Seconds to wait before the next request is accepted. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected error on the server's side; `requestId` identifies it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server could not answer in time, or its database is unavailable for a moment. Retry it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    resetSandbox: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description How many of each were erased. */
+                        deleted: {
+                            /** @description Welcome emails. */
+                            emails: number;
+                            /** @description Entries of the request log. */
+                            requests: number;
+                            /** @description Users, with their suspensions and magic links. */
+                            users: number;
+                        };
+                    };
+                };
+            };
+            /** @description No API key, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key is not a sandbox project's: production projects have no /_sandbox endpoints. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key sent more requests than its rate allows (per key, per server replica), or the client's address sent more requests with unknown keys than it may; wait the seconds of `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description The API version that read the request and rendered this response. */
+                    "Fitmate-Version"?: components["schemas"]["ApiVersion"];
+                    /** @description Seconds to wait before the next request is accepted. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected error on the server's side; `requestId` identifies it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server could not answer in time, or its database is unavailable for a moment. Retry it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    listSandboxUsers: {
+        parameters: {
+            query?: {
+                /** @description Part of the email to search for. */
+                email?: string;
+                /** @description How many, the newest first: 1 to 500, 50 unless given. */
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The entries. */
+                        data: {
+                            /** @description The user's email. */
+                            email: string;
+                            /** @description The user's first name. */
+                            firstName: string;
+                            /**
+                             * Format: uuid
+                             * @description The user's identifier.
+                             */
+                            identifier: string;
+                            /** @description The user's last name. */
+                            lastName: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description `limit` is not a whole number from 1 to 500. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key is not a sandbox project's: production projects have no /_sandbox endpoints. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key sent more requests than its rate allows (per key, per server replica), or the client's address sent more requests with unknown keys than it may; wait the seconds of `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description The API version that read the request and rendered this response. */
+                    "Fitmate-Version"?: components["schemas"]["ApiVersion"];
+                    /** @description Seconds to wait before the next request is accepted. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected error on the server's side; `requestId` identifies it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server could not answer in time, or its database is unavailable for a moment. Retry it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    getSandboxUser: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The user's identifier. */
+                identifier: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /**
+                         * Format: uuid
+                         * @description The user's identifier.
+                         */
+                        identifier: string;
+                        /** @description One entry per version. */
+                        versions: {
+                            /** @description The user as that version renders it. */
+                            record: Record<string, never>;
+                            /** @description The API version. */
+                            version: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description No API key, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No such user in the project, or the key is not a sandbox project's. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key sent more requests than its rate allows (per key, per server replica), or the client's address sent more requests with unknown keys than it may; wait the seconds of `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description The API version that read the request and rendered this response. */
+                    "Fitmate-Version"?: components["schemas"]["ApiVersion"];
+                    /** @description Seconds to wait before the next request is accepted. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected error on the server's side; `requestId` identifies it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server could not answer in time, or its database is unavailable for a moment. Retry it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    openMagicLink: {
+        parameters: {
+            query?: {
+                /** @description The token of the magic link. */
+                token?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Signed in: the token was valid and is now used up. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The address has no token, or a broken one. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The token was already used, or has expired. */
+            410: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/html": string;
+                };
+            };
+            /** @description The client's address opened more links than it may; wait the seconds of `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description The API version that read the request and rendered this response. */
+                    "Fitmate-Version"?: components["schemas"]["ApiVersion"];
+                    /** @description Seconds to wait before the next request is accepted. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected error on the server's side; `requestId` identifies it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server could not answer in time, or its database is unavailable for a moment. Retry it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     redeemMagicLink: {
         parameters: {
             query?: never;
@@ -1079,6 +1985,11 @@ export interface operations {
                 "Fitmate-Version"?: components["parameters"]["FitmateVersion"];
                 /** @description Makes the write safe to retry: the first request's answer is saved and replayed, byte for byte and with `Idempotent-Replayed: true`, to any retry with the same key and the same request (method, path, version and body) for 24 hours unless the server is configured otherwise. Keys are the project's. Use a new key (a UUID) for each new request. A 400 is not saved, so a corrected body may reuse the key. After a 500 or a 503 the key stays held (retries get 409) for twice the server's request timeout, then a retry runs the write again. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Sandbox projects only: `code=NNN` answers the operation's documented error of that status, with nothing changed, so a client can test how it handles it (`Prefer: code=409`). A code the operation does not document is a 400 (`invalid_prefer`) that lists the documented ones. Production projects ignore the header.
+                 * @example code=409
+                 */
+                Prefer?: components["parameters"]["Prefer"];
             };
             path?: never;
             cookie?: never;
@@ -1227,6 +2138,11 @@ export interface operations {
             header?: {
                 /** @description The API version this document describes, 2023-10-04. Without it, the version the API key is pinned to is used: send it, or use a key pinned to 2023-10-04. */
                 "Fitmate-Version"?: components["parameters"]["FitmateVersion"];
+                /**
+                 * @description Sandbox projects only: `code=NNN` answers the operation's documented error of that status, with nothing changed, so a client can test how it handles it (`Prefer: code=409`). A code the operation does not document is a 400 (`invalid_prefer`) that lists the documented ones. Production projects ignore the header.
+                 * @example code=409
+                 */
+                Prefer?: components["parameters"]["Prefer"];
             };
             path?: never;
             cookie?: never;
@@ -1360,6 +2276,11 @@ export interface operations {
                 "Fitmate-Version"?: components["parameters"]["FitmateVersion"];
                 /** @description Makes the write safe to retry: the first request's answer is saved and replayed, byte for byte and with `Idempotent-Replayed: true`, to any retry with the same key and the same request (method, path, version and body) for 24 hours unless the server is configured otherwise. Keys are the project's. Use a new key (a UUID) for each new request. A 400 is not saved, so a corrected body may reuse the key. After a 500 or a 503 the key stays held (retries get 409) for twice the server's request timeout, then a retry runs the write again. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Sandbox projects only: `code=NNN` answers the operation's documented error of that status, with nothing changed, so a client can test how it handles it (`Prefer: code=409`). A code the operation does not document is a 400 (`invalid_prefer`) that lists the documented ones. Production projects ignore the header.
+                 * @example code=409
+                 */
+                Prefer?: components["parameters"]["Prefer"];
             };
             path?: never;
             cookie?: never;
@@ -1521,6 +2442,11 @@ export interface operations {
             header?: {
                 /** @description Makes the write safe to retry: the first request's answer is saved and replayed, byte for byte and with `Idempotent-Replayed: true`, to any retry with the same key and the same request (method, path, version and body) for 24 hours unless the server is configured otherwise. Keys are the project's. Use a new key (a UUID) for each new request. A 400 is not saved, so a corrected body may reuse the key. After a 500 or a 503 the key stays held (retries get 409) for twice the server's request timeout, then a retry runs the write again. */
                 "Idempotency-Key"?: components["parameters"]["IdempotencyKey"];
+                /**
+                 * @description Sandbox projects only: `code=NNN` answers the operation's documented error of that status, with nothing changed, so a client can test how it handles it (`Prefer: code=409`). A code the operation does not document is a 400 (`invalid_prefer`) that lists the documented ones. Production projects ignore the header.
+                 * @example code=409
+                 */
+                Prefer?: components["parameters"]["Prefer"];
             };
             path: {
                 /** @description The project of the API key. */

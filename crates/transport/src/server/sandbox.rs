@@ -199,6 +199,7 @@ impl DocumentedErrors {
             401 => ApiError::Unauthenticated,
             403 => ApiError::Forbidden,
             404 => ApiError::UserNotFound,
+            405 => ApiError::MethodNotAllowed,
             408 => ApiError::BodyTimeout(std::time::Duration::from_secs(10)),
             409 if path == "/users/create" => ApiError::Taken(Conflict::Email),
             409 => ApiError::Taken(Conflict::Phone),
@@ -529,6 +530,18 @@ mod tests {
         assert!(preferred_code(&prefer("code=abc")).is_err());
         assert!(preferred_code(&prefer("code=99")).is_err());
         assert_eq!(preferred_code(&HeaderMap::new()).ok(), Some(None));
+    }
+
+    #[test]
+    fn every_documented_error_can_be_forced_with_its_own_status() {
+        let table = DocumentedErrors::of(&fitmate_model::openapi());
+        assert!(table.0.len() > 10, "the table is read from the document");
+        for ((method, path), codes) in &table.0 {
+            for code in codes {
+                let status = table.forced(method, path, *code).status();
+                assert_eq!(status.as_u16(), *code, "{method} {path}");
+            }
+        }
     }
 
     #[test]

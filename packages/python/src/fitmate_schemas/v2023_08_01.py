@@ -89,6 +89,7 @@ class Code(Enum):
     invalid_idempotency_key = 'invalid_idempotency_key'
     idempotency_key_reused = 'idempotency_key_reused'
     idempotency_key_in_use = 'idempotency_key_in_use'
+    invalid_prefer = 'invalid_prefer'
 
 
 class Coordinates(BaseModel):
