@@ -503,3 +503,32 @@ async fn the_magic_link_page_signs_in_once_then_says_it_was_used() {
     assert_eq!(status, 400);
     assert!(broken.contains("not a sign-in link"), "{broken}");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_log_never_shows_secure_metadata() {
+    let (server, key, _drop) = sandbox_server().await;
+    let id = create(&server, &key, 1).await;
+    let patched = server
+        .patch(
+            &key,
+            "play",
+            &id,
+            &json!({"update": {"bio": "runner", "secureMetadata": {"mrn": "MRN-55501"}}}),
+        )
+        .await;
+    assert_eq!(patched.status, 200, "{:?}", patched.body);
+    let log = get(&server, &key, "/_sandbox/requests").await;
+    let entry = &log.body["data"][0];
+    assert_eq!(entry["method"], "PATCH");
+    assert_eq!(entry["requestBody"]["update"]["bio"], "runner");
+    assert!(
+        entry["requestBody"]["update"]["secureMetadata"]
+            .as_str()
+            .is_some_and(|s| s.contains("never shown")),
+        "{entry}"
+    );
+    assert!(!log.body.to_string().contains("MRN-55501"));
+    // Nor does the console's view of the user.
+    let record = get(&server, &key, &format!("/_sandbox/users/{id}")).await;
+    assert!(!record.body.to_string().contains("MRN-55501"));
+}

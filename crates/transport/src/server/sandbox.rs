@@ -103,7 +103,11 @@ pub(crate) async fn log<S: Store>(
             .map(str::to_owned),
         status: parts.status.as_u16(),
         latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-        request_body: slot.0.request_body.get().map(|b| b.to_vec()),
+        request_body: slot
+            .0
+            .request_body
+            .get()
+            .map(|b| without_secure_metadata(b)),
         response_body: body.as_ref().ok().map(|b| b.to_vec()),
         webhook: slot.0.webhook.lock().ok().and_then(|mut w| w.take()),
     };
@@ -116,6 +120,44 @@ pub(crate) async fn log<S: Store>(
         Err(_) => ApiError::Internal.into_response(),
     }
 }
+
+/// What the log keeps of a request body: the body, but with the value of every
+/// `secureMetadata` in it replaced, since no endpoint ever returns `secureMetadata`, the
+/// log included. A body that is not JSON is kept as it came.
+fn without_secure_metadata(body: &Bytes) -> Vec<u8> {
+    fn hide(value: &mut Value) -> bool {
+        match value {
+            Value::Object(fields) => {
+                let mut hid = false;
+                for (name, field) in fields.iter_mut() {
+                    if name == "secureMetadata" {
+                        *field = Value::String(SEALED.to_owned());
+                        hid = true;
+                    } else {
+                        hid |= hide(field);
+                    }
+                }
+                hid
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |hid, item| hide(item) || hid),
+            _ => false,
+        }
+    }
+    if !body.windows(14).any(|w| w == b"secureMetadata") {
+        return body.to_vec();
+    }
+    let Ok(mut json) = serde_json::from_slice::<Value>(body) else {
+        return body.to_vec();
+    };
+    if hide(&mut json) {
+        serde_json::to_vec(&json).unwrap_or_default()
+    } else {
+        body.to_vec()
+    }
+}
+
+/// What the log shows instead of a `secureMetadata` value.
+const SEALED: &str = "(secureMetadata: sealed, never shown)";
 
 /// The `code` of the request's `Prefer` header, if it names one: `Prefer: code=404`, among
 /// other preferences or not. A code that is not a number is refused.
@@ -517,6 +559,20 @@ mod tests {
             headers.insert(PREFER, value);
         }
         headers
+    }
+
+    #[test]
+    fn the_log_never_keeps_a_secure_metadata_value() {
+        let body = Bytes::from_static(
+            br#"{"update": {"bio": "x", "secureMetadata": {"mrn": "MRN-1"}}, "list": [{"secureMetadata": 1}]}"#,
+        );
+        let kept = String::from_utf8(without_secure_metadata(&body)).unwrap_or_default();
+        assert!(!kept.contains("MRN-1"), "{kept}");
+        assert!(kept.contains("\"bio\":\"x\""), "{kept}");
+        assert_eq!(kept.matches(SEALED).count(), 2, "{kept}");
+        // Not JSON: kept as it came (it cannot have been stored either).
+        let broken = Bytes::from_static(b"{\"secureMetadata\": ");
+        assert_eq!(without_secure_metadata(&broken), broken.to_vec());
     }
 
     #[test]
