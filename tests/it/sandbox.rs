@@ -48,6 +48,26 @@ async fn send(server: &TestServer, key: &str, method: Method, path: &str, body: 
     server.send(method, path, Some(key), None, body).await
 }
 
+/// `method path` with `key`, `Prefer: prefer` and the JSON `body`.
+async fn preferring(
+    server: &TestServer,
+    key: &str,
+    method: Method,
+    path: &str,
+    prefer: &str,
+    body: &Value,
+) -> Answer {
+    server
+        .raw(|client, base| {
+            client
+                .request(method, format!("{base}{path}"))
+                .bearer_auth(key)
+                .header("Prefer", prefer)
+                .json(body)
+        })
+        .await
+}
+
 async fn create(server: &TestServer, key: &str, n: u32) -> String {
     let answer = send(server, key, Method::POST, "/users/create", &user(n)).await;
     assert_eq!(answer.status, 200, "{:?}", answer.body);
@@ -169,15 +189,15 @@ async fn the_log_bodies_are_sealed_in_the_database() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn prefer_answers_the_documented_error_and_changes_nothing() {
     let (server, key, _drop) = sandbox_server().await;
-    let forced = server
-        .raw(|client, base| {
-            client
-                .post(format!("{base}/users/create"))
-                .bearer_auth(&key)
-                .header("Prefer", "code=409")
-                .json(&user(2))
-        })
-        .await;
+    let forced = preferring(
+        &server,
+        &key,
+        Method::POST,
+        "/users/create",
+        "code=409",
+        &user(2),
+    )
+    .await;
     assert_eq!(forced.status, 409);
     assert_eq!(forced.body["errors"][0]["code"], "email_taken");
     let users = get(&server, &key, "/_sandbox/users").await;
@@ -186,15 +206,15 @@ async fn prefer_answers_the_documented_error_and_changes_nothing() {
     // The project API's own error format, for its own documented codes.
     let id = create(&server, &key, 3).await;
     let revision = server.stored_in("play", &id).await.revision;
-    let patch = server
-        .raw(|client, base| {
-            client
-                .patch(format!("{base}/play/users/{id}"))
-                .bearer_auth(&key)
-                .header("Prefer", "code=404")
-                .json(&json!({"update": {"bio": "forced"}}))
-        })
-        .await;
+    let patch = preferring(
+        &server,
+        &key,
+        Method::PATCH,
+        &format!("/play/users/{id}"),
+        "code=404",
+        &json!({"update": {"bio": "forced"}}),
+    )
+    .await;
     assert_eq!(patch.status, 404);
     assert_eq!(patch.body["code"], "user/not-found");
     assert_eq!(
@@ -204,15 +224,15 @@ async fn prefer_answers_the_documented_error_and_changes_nothing() {
     );
 
     // An undocumented code is a 400 that lists the documented ones.
-    let odd = server
-        .raw(|client, base| {
-            client
-                .post(format!("{base}/users/create"))
-                .bearer_auth(&key)
-                .header("Prefer", "code=418")
-                .json(&user(4))
-        })
-        .await;
+    let odd = preferring(
+        &server,
+        &key,
+        Method::POST,
+        "/users/create",
+        "code=418",
+        &user(4),
+    )
+    .await;
     assert_eq!(odd.status, 400);
     assert_eq!(odd.body["errors"][0]["field"], "Prefer");
     assert_eq!(odd.body["errors"][0]["code"], "invalid_prefer");
@@ -246,15 +266,15 @@ async fn a_production_project_sees_no_sandbox() {
         assert_eq!(answer.status, 404, "{path}");
     }
     // Its Prefer is ignored: the user is created.
-    let created = server
-        .raw(|client, base| {
-            client
-                .post(format!("{base}/users/create"))
-                .bearer_auth(&server.key)
-                .header("Prefer", "code=409")
-                .json(&user(5))
-        })
-        .await;
+    let created = preferring(
+        &server,
+        &server.key,
+        Method::POST,
+        "/users/create",
+        "code=409",
+        &user(5),
+    )
+    .await;
     assert_eq!(created.status, 200, "{:?}", created.body);
     // And nothing of its requests is logged.
     let logged = server

@@ -942,7 +942,14 @@ fn postgres_is_migrated_then_served_by_two_replicas() {
         (first.join().unwrap(), second.join().unwrap())
     });
     let projects = stdout(&fitmate(&db, &["projects", "list"]));
-    assert_eq!(projects.matches("sandbox").count(), 1, "{projects}");
+    // One project `sandbox` between the two replicas, of kind sandbox.
+    let rows: Vec<Vec<&str>> = projects
+        .lines()
+        .skip(1)
+        .map(|l| l.split_whitespace().collect())
+        .collect();
+    assert_eq!(rows.len(), 1, "{projects}");
+    assert_eq!(rows[0][..2], ["sandbox", "sandbox"], "{projects}");
     let created = fitmate(&db, &["projects", "create", "acme"]);
     assert!(created.status.success(), "{created:?}");
     let key = stdout(&fitmate(&db, &["keys", "create", "--project", "acme"]))

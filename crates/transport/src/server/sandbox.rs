@@ -300,19 +300,29 @@ impl Listing {
     }
 }
 
-/// A query string that is not `limit=N` (and, for users, `email=...`): a 400 naming it.
-fn bad_query(rejection: axum::extract::rejection::QueryRejection) -> ApiError {
-    ApiError::Invalid(
-        Fault::new(
-            "query",
-            Code::InvalidType,
-            format!(
-                "the query string is not understood: {}",
-                rejection.body_text()
-            ),
-        )
-        .into(),
-    )
+impl<S: Send + Sync> FromRequestParts<S> for Listing {
+    type Rejection = ApiError;
+
+    /// A query string that is not `limit=N` (and, for users, `email=...`) is a 400 naming
+    /// what was not understood.
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        let Query(listing) = Query::<Listing>::from_request_parts(parts, state)
+            .await
+            .map_err(|rejection| {
+                ApiError::Invalid(
+                    Fault::new(
+                        "query",
+                        Code::InvalidType,
+                        format!(
+                            "the query string is not understood: {}",
+                            rejection.body_text()
+                        ),
+                    )
+                    .into(),
+                )
+            })?;
+        Ok(listing)
+    }
 }
 
 fn time(t: jiff::Timestamp) -> String {
@@ -334,9 +344,8 @@ fn shown(body: Option<Vec<u8>>) -> Value {
 pub(crate) async fn requests<S: Store>(
     State(app): State<App<S>>,
     SandboxCaller(caller): SandboxCaller,
-    query: Result<Query<Listing>, axum::extract::rejection::QueryRejection>,
+    listing: Listing,
 ) -> Result<Response, ApiError> {
-    let Query(listing) = query.map_err(bad_query)?;
     let limit = listing.limit(50, REQUEST_LOG_KEPT)?;
     let logged = app.store().logged_requests(&caller.project, limit).await?;
     let data: Vec<Value> = logged
@@ -448,9 +457,8 @@ fn clock_answer(offset: jiff::SignedDuration) -> Response {
 pub(crate) async fn users<S: Store>(
     State(app): State<App<S>>,
     SandboxCaller(caller): SandboxCaller,
-    query: Result<Query<Listing>, axum::extract::rejection::QueryRejection>,
+    listing: Listing,
 ) -> Result<Response, ApiError> {
-    let Query(listing) = query.map_err(bad_query)?;
     let limit = listing.limit(50, 500)?;
     let found = app
         .store()
@@ -510,9 +518,8 @@ pub(crate) async fn user<S: Store>(
 pub(crate) async fn emails<S: Store>(
     State(app): State<App<S>>,
     SandboxCaller(caller): SandboxCaller,
-    query: Result<Query<Listing>, axum::extract::rejection::QueryRejection>,
+    listing: Listing,
 ) -> Result<Response, ApiError> {
-    let Query(listing) = query.map_err(bad_query)?;
     let limit = listing.limit(50, 500)?;
     let entries = app
         .store()
