@@ -107,7 +107,7 @@ pub(crate) async fn log<S: Store>(
             .0
             .request_body
             .get()
-            .map(|b| without_secure_metadata(b)),
+            .map(without_secure_metadata),
         response_body: body.as_ref().ok().map(|b| b.to_vec()),
         webhook: slot.0.webhook.lock().ok().and_then(|mut w| w.take()),
     };
@@ -139,7 +139,14 @@ fn without_secure_metadata(body: &Bytes) -> Vec<u8> {
                 }
                 hid
             }
-            Value::Array(items) => items.iter_mut().fold(false, |hid, item| hide(item) || hid),
+            Value::Array(items) => {
+                // Every item is visited: none may keep its value.
+                let mut hid = false;
+                for item in items {
+                    hid |= hide(item);
+                }
+                hid
+            }
             _ => false,
         }
     }
