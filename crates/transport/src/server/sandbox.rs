@@ -103,11 +103,7 @@ pub(crate) async fn log<S: Store>(
             .map(str::to_owned),
         status: parts.status.as_u16(),
         latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-        request_body: slot
-            .0
-            .request_body
-            .get()
-            .map(without_secure_metadata),
+        request_body: slot.0.request_body.get().map(without_secure_metadata),
         response_body: body.as_ref().ok().map(|b| b.to_vec()),
         webhook: slot.0.webhook.lock().ok().and_then(|mut w| w.take()),
     };
