@@ -119,7 +119,7 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
             if !path.starts_with("/_sandbox")
                 && let Some(slot) = parts.extensions.get::<super::sandbox::TraceSlot>()
             {
-                slot.mark(&info.project);
+                slot.mark(&info.project, parts, super::request_id_of(&parts.headers));
                 trace = Some(slot.clone());
             }
             if let Some(code) = super::sandbox::preferred_code(&parts.headers)? {

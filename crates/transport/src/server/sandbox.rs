@@ -30,14 +30,23 @@ pub(crate) const PREFER: http::HeaderName = http::HeaderName::from_static("prefe
 /// The longest answer body the request log keeps; a longer one is logged without it.
 const LOGGED_BODY_LIMIT: usize = 256 * 1024;
 
-/// What the request log learns of a request while it runs: whose sandbox it is (set by the
-/// caller's extractor, only for a sandbox project's API requests), the body it sent, and the
-/// validation webhook call it made.
+/// What the request log learns of a request while it runs: what it is and whose sandbox
+/// (set by the caller's extractor, only for a sandbox project's API requests), the body it
+/// sent, and the validation webhook call it made.
 #[derive(Debug, Default)]
 pub(crate) struct Trace {
-    project: OnceLock<ProjectId>,
+    marked: OnceLock<Marked>,
     request_body: OnceLock<Bytes>,
     webhook: Mutex<Option<Value>>,
+}
+
+/// A request to be logged: its project, and what the log names it by.
+#[derive(Debug)]
+struct Marked {
+    project: ProjectId,
+    method: String,
+    path: String,
+    request_id: String,
 }
 
 /// A request's [`Trace`], shared by the log middleware and the request's extractors.
@@ -45,14 +54,20 @@ pub(crate) struct Trace {
 pub(crate) struct TraceSlot(Arc<Trace>);
 
 impl TraceSlot {
-    /// Marks the request as one of `project`'s, to be logged.
-    pub(crate) fn mark(&self, project: &ProjectId) {
-        let _ = self.0.project.set(project.clone());
+    /// Marks the request (`parts`, with id `request_id`) as one of `project`'s, to be
+    /// logged.
+    pub(crate) fn mark(&self, project: &ProjectId, parts: &Parts, request_id: &str) {
+        let _ = self.0.marked.set(Marked {
+            project: project.clone(),
+            method: parts.method.to_string(),
+            path: parts.uri.path().to_owned(),
+            request_id: request_id.to_owned(),
+        });
     }
 
     /// Keeps the request's body, when the request is logged.
     pub(crate) fn keep_request_body(&self, body: &Bytes) {
-        if self.0.project.get().is_some() {
+        if self.0.marked.get().is_some() {
             let _ = self.0.request_body.set(body.clone());
         }
     }
@@ -67,7 +82,8 @@ impl TraceSlot {
 
 /// The middleware that writes each request of a sandbox project to its log once answered:
 /// the answer leaves after its entry is kept, so a partner reading the log next finds it.
-/// Requests of production projects pass through untouched.
+/// Requests of production projects pass through with nothing done but an empty slot
+/// given and a clock read.
 pub(crate) async fn log<S: Store>(
     State(app): State<App<S>>,
     mut request: Request,
@@ -76,26 +92,20 @@ pub(crate) async fn log<S: Store>(
     let slot = TraceSlot::default();
     request.extensions_mut().insert(slot.clone());
     let started = Instant::now();
-    let at = jiff::Timestamp::now();
-    let method = request.method().clone();
-    let uri = request.uri().clone();
-    let request_id = request.headers().get(&super::REQUEST_ID_HEADER).cloned();
     let response = next.run(request).await;
-    let Some(project) = slot.0.project.get() else {
+    let Some(marked) = slot.0.marked.get() else {
         return response;
     };
     let (parts, body) = response.into_parts();
     let body = axum::body::to_bytes(body, LOGGED_BODY_LIMIT).await;
     let latency = started.elapsed();
     let entry = LoggedRequest {
-        request_id: request_id
-            .as_ref()
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("-")
-            .to_owned(),
-        at,
-        method: method.to_string(),
-        path: uri.path().to_owned(),
+        request_id: marked.request_id.clone(),
+        at: jiff::Timestamp::now()
+            .checked_sub(jiff::SignedDuration::try_from(latency).unwrap_or_default())
+            .unwrap_or_else(|_| jiff::Timestamp::now()),
+        method: marked.method.clone(),
+        path: marked.path.clone(),
         version: parts
             .headers
             .get(&super::VERSION_HEADER)
@@ -107,7 +117,7 @@ pub(crate) async fn log<S: Store>(
         response_body: body.as_ref().ok().map(|b| b.to_vec()),
         webhook: slot.0.webhook.lock().ok().and_then(|mut w| w.take()),
     };
-    if let Err(error) = app.store().log_request(project, &entry).await {
+    if let Err(error) = app.store().log_request(&marked.project, &entry).await {
         tracing::warn!(%error, "keeping a sandbox request in its log failed");
     }
     match body {
