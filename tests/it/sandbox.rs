@@ -131,12 +131,24 @@ async fn the_request_log_keeps_each_api_request_newest_first_without_the_key() {
         "the key is never kept"
     );
 
-    // The console's own reads are not logged, and `limit` bounds the listing.
+    // `limit` bounds the listing; a bad one or another parameter is a 400.
     let one = get(&server, &key, "/_sandbox/requests?limit=1").await;
     assert_eq!(one.body["data"].as_array().unwrap().len(), 1);
     let refused = get(&server, &key, "/_sandbox/requests?limit=0").await;
     assert_eq!(refused.status, 400);
     assert_eq!(refused.body["errors"][0]["field"], "limit");
+    let stray = get(&server, &key, "/_sandbox/requests?email=x").await;
+    assert_eq!(stray.status, 400);
+    // The console's own reads, these included, are not logged.
+    get(&server, &key, "/_sandbox/users").await;
+    get(&server, &key, "/_sandbox/clock").await;
+    let logged = server
+        .store
+        .logged_requests(&"play".parse().unwrap(), 100)
+        .await
+        .unwrap();
+    let paths: Vec<&str> = logged.iter().map(|e| e.path.as_str()).collect();
+    assert_eq!(paths, ["/users/create", "/users/create"]);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -325,7 +337,15 @@ async fn reset_empties_the_project_and_keeps_the_audit_trail() {
 
     let events = server.store.audit_events(&of_user(&id)).await.unwrap();
     let actions: Vec<&str> = events.iter().map(|e| e.action.as_str()).collect();
-    assert_eq!(actions, ["create", "delete"]);
+    // Created, read by the emails listing above (once or more), erased.
+    assert_eq!(actions.first(), Some(&"create"), "{actions:?}");
+    assert_eq!(actions.last(), Some(&"delete"), "{actions:?}");
+    assert!(
+        actions[1..actions.len() - 1]
+            .iter()
+            .all(|a| *a == "retrieve"),
+        "{actions:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -453,16 +473,26 @@ async fn the_console_reads_users_in_every_version_and_audits_the_read() {
     let (server, key, _drop) = sandbox_server().await;
     let id = create(&server, &key, 1).await;
     create(&server, &key, 2).await;
-    let found = get(&server, &key, "/_sandbox/users?email=PATIENT1@").await;
+    let search = |part: &str| {
+        let body = json!({"email": part});
+        let (server, key) = (&server, &key);
+        async move { send(server, key, Method::POST, "/_sandbox/users/search", &body).await }
+    };
+    let found = search("PATIENT1@").await;
     assert_eq!(found.status, 200);
     let data = found.body["data"].as_array().unwrap();
     assert_eq!(data.len(), 1, "{data:?}");
     assert_eq!(data[0]["identifier"], id.as_str());
     // `%` and `_` are letters in the search, not wildcards.
-    assert_eq!(
-        get(&server, &key, "/_sandbox/users?email=%25").await.body["data"],
-        json!([])
-    );
+    assert_eq!(search("%").await.body["data"], json!([]));
+    assert_eq!(search("patient_").await.body["data"], json!([]));
+    // The listing shows names and emails: each user listed is audited as read.
+    let listed = get(&server, &key, "/_sandbox/users").await;
+    assert_eq!(listed.body["data"].as_array().unwrap().len(), 2);
+    let events = server.store.audit_events(&of_user(&id)).await.unwrap();
+    let read = events.last().unwrap();
+    assert_eq!(read.action, "retrieve");
+    assert_eq!(read.fields, ["email", "firstname", "lastname"]);
 
     let record = get(&server, &key, &format!("/_sandbox/users/{id}")).await;
     assert_eq!(record.status, 200);
@@ -551,4 +581,136 @@ async fn the_log_never_shows_secure_metadata() {
     // Nor does the console's view of the user.
     let record = get(&server, &key, &format!("/_sandbox/users/{id}")).await;
     assert!(!record.body.to_string().contains("MRN-55501"));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn another_projects_users_emails_and_requests_stay_out_of_the_sandbox() {
+    let (server, key, _drop) = sandbox_server().await;
+    // The production project's user, email and request come first.
+    let other = server.create(&user(9)).await;
+    let mine = create(&server, &key, 1).await;
+    wait_until(&server, &key, "/_sandbox/emails", |b| {
+        b["data"][0]["link"].is_string()
+    })
+    .await;
+    let users = get(&server, &key, "/_sandbox/users").await;
+    let emails = get(&server, &key, "/_sandbox/emails").await;
+    let requests = get(&server, &key, "/_sandbox/requests").await;
+    for listing in [&users, &emails, &requests] {
+        assert_eq!(
+            listing.body["data"].as_array().unwrap().len(),
+            1,
+            "{:?}",
+            listing.body
+        );
+        let text = listing.body.to_string();
+        assert!(!text.contains(&other), "{text}");
+        assert!(!text.contains("patient9@"), "{text}");
+    }
+    assert_eq!(users.body["data"][0]["identifier"], mine.as_str());
+    assert_eq!(
+        get(&server, &key, &format!("/_sandbox/users/{other}"))
+            .await
+            .status,
+        404
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn prefer_is_not_for_the_sandbox_endpoints_and_the_clock_has_a_limit() {
+    let (server, key, _drop) = sandbox_server().await;
+    let clock = server
+        .raw(|client, base| {
+            client
+                .get(format!("{base}/_sandbox/clock"))
+                .bearer_auth(&key)
+                .header("Prefer", "code=404")
+        })
+        .await;
+    assert_eq!(clock.status, 200, "{:?}", clock.body);
+
+    // Ten years ahead at most, all advances together.
+    let far = send(
+        &server,
+        &key,
+        Method::POST,
+        "/_sandbox/clock",
+        &json!({"advance": "87000h"}),
+    )
+    .await;
+    assert_eq!(far.status, 200, "{:?}", far.body);
+    let past = send(
+        &server,
+        &key,
+        Method::POST,
+        "/_sandbox/clock",
+        &json!({"advance": "2000h"}),
+    )
+    .await;
+    assert_eq!(past.status, 400, "{:?}", past.body);
+    assert_eq!(past.body["errors"][0]["field"], "advance");
+    let now = get(&server, &key, "/_sandbox/clock").await;
+    assert_eq!(now.body["offsetSeconds"], 87_000 * 3600, "nothing changed");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn erasing_a_user_erases_its_log_entries_and_leaving_the_sandbox_forgets_the_rest() {
+    let (server, key, _drop) = sandbox_server().await;
+    let project: fitmate_store::ProjectId = "play".parse().unwrap();
+    let gone = create(&server, &key, 1).await;
+    let kept = create(&server, &key, 2).await;
+    server
+        .patch(&key, "play", &gone, &json!({"update": {"bio": "x"}}))
+        .await;
+    wait_until(&server, &key, "/_sandbox/emails", |b| {
+        b["data"]
+            .as_array()
+            .is_some_and(|d| d.iter().all(|m| m["link"].is_string()))
+    })
+    .await;
+    server
+        .store
+        .delete_user(
+            &project,
+            gone.parse().unwrap(),
+            &crate::harness::by_test(AuditAction::Delete),
+        )
+        .await
+        .unwrap();
+    let logged = server.store.logged_requests(&project, 100).await.unwrap();
+    let users: Vec<Option<String>> = logged
+        .iter()
+        .map(|e| e.user.map(|u| u.to_string()))
+        .collect();
+    assert_eq!(
+        users,
+        [Some(kept.clone())],
+        "the erased user's create and PATCH are gone"
+    );
+
+    // A project that stops being a sandbox forgets its log and its emails' copies.
+    let mut settings = server
+        .store
+        .project(&project)
+        .await
+        .unwrap()
+        .unwrap()
+        .settings;
+    settings.sandbox = false;
+    server.store.set_project_settings(&settings).await.unwrap();
+    assert!(
+        server
+            .store
+            .logged_requests(&project, 100)
+            .await
+            .unwrap()
+            .is_empty()
+    );
+    let emails = server
+        .store
+        .emails(Some(&project), false, 10)
+        .await
+        .unwrap();
+    assert_eq!(emails.len(), 1);
+    assert!(emails[0].copy.is_none(), "no live link is kept");
 }

@@ -537,10 +537,41 @@ fn document(scope: Scope) -> Value {
     });
     if let Some(paths) = document["paths"].as_object_mut() {
         paths.extend(sandbox_paths(&error));
+        for (path, item) in paths.iter_mut() {
+            for operation in item
+                .as_object_mut()
+                .into_iter()
+                .flat_map(|o| o.values_mut())
+            {
+                if operation.get("tags").is_none() {
+                    operation["tags"] = json!([tag_of(path)]);
+                }
+            }
+        }
     }
+    document["tags"] = json!([
+        {"name": "Users", "description": "Create, update and retrieve a project's users by email."},
+        {"name": "Project users", "description": "The project users API: a user's profile by identifier."},
+        {"name": "Magic links", "description": "The single-use sign-in links of the welcome emails."},
+        {"name": "Sandbox", "description": "Sandbox projects only: the request log, the reset, the project clock and the console's reads. A production project's key gets 404 here."},
+        {"name": "Operations", "description": "Health, readiness and these documents; no key needed."},
+    ]);
     let schemas = crate::schemas::used_definitions(&document, definitions, "#/components/schemas/");
     document["components"]["schemas"] = Value::Object(schemas);
     document
+}
+
+/// The tag of the operations of `path`, the sandbox's excepted (they carry theirs).
+fn tag_of(path: &str) -> &'static str {
+    if path.starts_with("/users/") {
+        "Users"
+    } else if path.starts_with("/auth/") {
+        "Magic links"
+    } else if path.starts_with("/{projectId}/") {
+        "Project users"
+    } else {
+        "Operations"
+    }
 }
 
 /// `GET /auth/magic-link`: the page a welcome email's link opens on a local server.
@@ -551,7 +582,6 @@ fn magic_link_page(error: &Value) -> Value {
             "operationId": "openMagicLink",
             "summary": "Open a magic link (page)",
             "description": "The page a welcome email's link opens when the server's links point at itself (the default of a local `fitmate serve`): it redeems the token, as redeemMagicLink does, and says whether the user is now signed in. Deployments whose links open their own app (`--magic-link-base`) send nobody here.",
-            "tags": ["Sandbox"],
             "security": [],
             "parameters": [{
                 "name": "token",
@@ -627,7 +657,7 @@ fn sandbox_paths(error: &Value) -> Map<String, Value> {
             "time": described("string", "When it arrived (RFC 3339, real time)."),
             "method": described("string", "The method."),
             "path": described("string", "The path, without the query."),
-            "version": nullable("string", "The API version it used, once its key was read."),
+            "version": described("string", "The API version it used."),
             "status": described("integer", "The status answered."),
             "latencyMs": described("number", "How long the answer took, in milliseconds."),
             "requestBody": any("The body sent: JSON as sent, or text; null when there was none."),
@@ -651,7 +681,7 @@ fn sandbox_paths(error: &Value) -> Map<String, Value> {
         "properties": {
             "id": described("integer", "The outbox entry."),
             "userIdentifier": {"type": "string", "format": "uuid", "description": "The recipient's identifier."},
-            "status": {"type": "string", "enum": ["queued", "delivered", "bounced"], "description": "Whether it went out."},
+            "status": {"type": "string", "enum": ["pending", "delivered", "bounced"], "description": "Whether it went out: pending while it waits to be (re)tried."},
             "queuedAt": described("string", "When it was queued (RFC 3339)."),
             "deliveredAt": nullable("string", "When it was delivered (RFC 3339)."),
             "attempts": described("integer", "Attempts made so far."),
@@ -740,22 +770,54 @@ fn sandbox_paths(error: &Value) -> Map<String, Value> {
     let mut requests = operation(
         "listSandboxRequests",
         "The request log",
-        "The project's last API requests (1,000 are kept), the newest first: method, path, version, status, latency, the bodies sent and answered, and the validation webhook call made. The /_sandbox requests themselves are not logged.",
+        "The project's last API requests (1,000 are kept), the newest first: method, path, version, status, latency, the bodies sent and answered (a `secureMetadata` value replaced by a placeholder), and the validation webhook call made. The /_sandbox requests themselves are not logged. Each user an entry concerns gets a `retrieve` audit event.",
         list("SandboxRequests", request_item),
-        &[("400", "`limit` is not a whole number from 1 to 1000.")],
+        &[(
+            "400",
+            "`limit` is not a whole number from 1 to 1000, or the query names another parameter.",
+        )],
     );
     requests["parameters"] = json!([limit(50, 1000)]);
     let mut users = operation(
         "listSandboxUsers",
         "The project's users",
-        "The project's users whose email contains `email` (case-insensitively), the newest first.",
-        list("SandboxUsers", user_item),
-        &[("400", "`limit` is not a whole number from 1 to 500.")],
+        "The project's newest users. Each user listed gets a `retrieve` audit event.",
+        list("SandboxUsers", user_item.clone()),
+        &[(
+            "400",
+            "`limit` is not a whole number from 1 to 500, or the query names another parameter.",
+        )],
     );
-    users["parameters"] = json!([
-        {"name": "email", "in": "query", "required": false, "description": "Part of the email to search for.", "schema": {"type": "string"}},
-        limit(50, 500),
-    ]);
+    users["parameters"] = json!([limit(50, 500)]);
+    let mut search = operation(
+        "searchSandboxUsers",
+        "Search the project's users by email",
+        "The project's users whose email contains `email` (case-insensitively), the newest first. The email is sent in the body, not the URL, so that no access log records it. Each user listed gets a `retrieve` audit event.",
+        list("SandboxUsers", user_item),
+        &[
+            (
+                "400",
+                "The body is not {\"email\": string, \"limit\": 1 to 500}.",
+            ),
+            ("408", BODY_TIMEOUT),
+            ("413", &too_large()),
+            ("415", "The body is not sent as application/json."),
+        ],
+    );
+    search["requestBody"] = json!({
+        "required": true,
+        "content": {"application/json": {"schema": {
+            "type": "object",
+            "title": "SandboxUserSearch",
+            "description": "What to search the project's users for.",
+            "properties": {
+                "email": {"type": "string", "description": "Part of the email, compared case-insensitively.", "examples": ["@clinic.example"]},
+                "limit": {"type": "integer", "minimum": 1, "maximum": 500, "description": "How many at most, the newest first; 50 unless given."},
+            },
+            "required": ["email"],
+            "additionalProperties": false,
+        }}},
+    });
     let mut user = operation(
         "getSandboxUser",
         "A user in every version",
@@ -769,9 +831,12 @@ fn sandbox_paths(error: &Value) -> Map<String, Value> {
     let mut emails = operation(
         "listSandboxEmails",
         "The welcome emails",
-        "The project's welcome emails, the newest first; once delivered, each as it was sent, with its magic link.",
+        "The project's welcome emails, the newest first; once delivered, each as it was sent, with its magic link. Each recipient of a delivered email listed gets a `retrieve` audit event.",
         list("SandboxEmails", email_item),
-        &[("400", "`limit` is not a whole number from 1 to 500.")],
+        &[(
+            "400",
+            "`limit` is not a whole number from 1 to 500, or the query names another parameter.",
+        )],
     );
     emails["parameters"] = json!([limit(50, 500)]);
     let reset = operation(
@@ -791,12 +856,12 @@ fn sandbox_paths(error: &Value) -> Map<String, Value> {
     let mut advance = operation(
         "advanceSandboxClock",
         "Move the project clock forward",
-        "Moves the project's clock forward by `advance`; it goes back only with a reset.",
+        "Moves the project's clock forward by `advance`, to at most 10 years ahead of the real time; it goes back only with a reset.",
         clock,
         &[
             (
                 "400",
-                "`advance` is not a positive duration of at most 10 years, or the body is not {\"advance\": string}.",
+                "`advance` is not a positive duration, the clock would then run more than 10 years ahead of the real time, or the body is not {\"advance\": string}.",
             ),
             ("408", BODY_TIMEOUT),
             ("413", &too_large()),
@@ -821,6 +886,7 @@ fn sandbox_paths(error: &Value) -> Map<String, Value> {
     [
         ("/_sandbox/requests", json!({"get": requests})),
         ("/_sandbox/users", json!({"get": users})),
+        ("/_sandbox/users/search", json!({"post": search})),
         ("/_sandbox/users/{identifier}", json!({"get": user})),
         ("/_sandbox/emails", json!({"get": emails})),
         ("/_sandbox/reset", json!({"post": reset})),

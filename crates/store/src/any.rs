@@ -293,8 +293,9 @@ impl Store for AnyStore {
         &self,
         project: &ProjectId,
         by: jiff::SignedDuration,
-    ) -> Result<jiff::SignedDuration, StoreError> {
-        both!(self, s => s.advance_clock(project, by))
+        most: jiff::SignedDuration,
+    ) -> Result<Option<jiff::SignedDuration>, StoreError> {
+        both!(self, s => s.advance_clock(project, by, most))
     }
     async fn log_request(
         &self,

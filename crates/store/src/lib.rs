@@ -51,7 +51,8 @@ pub trait Store: Clone + Send + Sync + 'static {
     ) -> impl Future<Output = Result<Project, StoreError>> + Send;
 
     /// Replaces the settings of the project `project.id`; [`StoreError::NotFound`] if there
-    /// is no such project.
+    /// is no such project. A project that stops being a sandbox forgets its request log and
+    /// its copies of the emails sent.
     fn set_project_settings(
         &self,
         project: &NewProject,
@@ -154,7 +155,8 @@ pub trait Store: Clone + Send + Sync + 'static {
         audit: &AuditEvent,
     ) -> impl Future<Output = Result<u64, StoreError>> + Send;
 
-    /// Erases user `user` of `project`: its record, suspensions, emails and magic links.
+    /// Erases user `user` of `project`: its record, suspensions, emails, magic links and
+    /// request log entries.
     /// Its audit events stay, and `audit` is appended to them in the same transaction.
     /// [`StoreError::NotFound`] when there is no such user.
     fn delete_user(
@@ -287,13 +289,15 @@ pub trait Store: Clone + Send + Sync + 'static {
         request_id: &str,
     ) -> impl Future<Output = Result<Option<Uuid>, StoreError>> + Send;
 
-    /// Moves the clock of sandbox project `project` forward by `by`; answers how far it now
-    /// runs ahead of the real time. [`StoreError::NotFound`] if there is no such project.
+    /// Moves the clock of sandbox project `project` forward by `by`, unless it would then
+    /// run more than `most` ahead of the real time (`None`, nothing changed); answers how
+    /// far it now runs ahead. [`StoreError::NotFound`] if there is no such project.
     fn advance_clock(
         &self,
         project: &ProjectId,
         by: jiff::SignedDuration,
-    ) -> impl Future<Output = Result<jiff::SignedDuration, StoreError>> + Send;
+        most: jiff::SignedDuration,
+    ) -> impl Future<Output = Result<Option<jiff::SignedDuration>, StoreError>> + Send;
 
     /// Appends a request to the log of sandbox project `project`, which keeps the newest
     /// [`REQUEST_LOG_KEPT`].

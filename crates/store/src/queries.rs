@@ -136,13 +136,15 @@ where
         }
     }
 
-    /// Replaces the settings of the project `project.id`; a project that stops being a
-    /// sandbox gets the real time back.
+    /// Replaces the settings of the project `project.id`. A project that stops being a
+    /// sandbox gets the real time back and forgets its request log and its copies of the
+    /// welcome emails sent (they hold live links), in the same transaction.
     pub(crate) async fn set_project_settings(
         &self,
         project: &NewProject,
     ) -> Result<Project, StoreError> {
-        bind_settings(
+        let mut tx = self.write.begin().await?;
+        let stored = bind_settings(
             sqlx::query::<DB>(
                 "UPDATE projects
                  SET validation_webhook = $1, webhook_secret = $2, webhook_timeout_ms = $3,
@@ -153,12 +155,27 @@ where
             ),
             project,
         )
-        .fetch_optional(&self.write)
+        .fetch_optional(&mut *tx)
         .await?
         .as_ref()
         .map(Self::project_of)
         .transpose()?
-        .ok_or(StoreError::NotFound("project"))
+        .ok_or(StoreError::NotFound("project"))?;
+        if !project.sandbox {
+            for statement in [
+                "DELETE FROM sandbox_requests WHERE project_id = $1",
+                "UPDATE outbox SET sandbox_copy = NULL
+                 WHERE sandbox_copy IS NOT NULL
+                   AND user_id IN (SELECT id FROM users WHERE project_id = $1)",
+            ] {
+                sqlx::query::<DB>(statement)
+                    .bind(project.id.as_str())
+                    .execute(&mut *tx)
+                    .await?;
+            }
+        }
+        tx.commit().await?;
+        Ok(stored)
     }
 
     /// The project with this id.
@@ -457,18 +474,18 @@ where
             return Err(StoreError::NotFound("user"));
         }
         let id = user.to_string();
-        for statement in [
-            "DELETE FROM idempotency_keys WHERE user_id = $1",
-            "DELETE FROM magic_links WHERE user_id = $1",
-            "DELETE FROM outbox WHERE user_id = $1",
-            "DELETE FROM suspensions WHERE user_id = $1",
-            "DELETE FROM users WHERE id = $1",
-        ] {
-            sqlx::query::<DB>(statement)
+        for table in USER_DATA {
+            // The table names are this file's constants.
+            let statement = format!("DELETE FROM {table} WHERE user_id = $1");
+            sqlx::query::<DB>(sqlx::AssertSqlSafe(statement))
                 .bind(id.as_str())
                 .execute(&mut *tx)
                 .await?;
         }
+        sqlx::query::<DB>("DELETE FROM users WHERE id = $1")
+            .bind(id.as_str())
+            .execute(&mut *tx)
+            .await?;
         Self::append_event(&mut tx, millis(Timestamp::now()), project, user, event).await?;
         tx.commit().await?;
         Ok(())
@@ -785,26 +802,34 @@ where
         })
     }
 
-    /// Moves the clock of `project` forward by `by`; answers its new offset.
+    /// Moves the clock of `project` forward by `by`, unless it would then run more than
+    /// `most` ahead (`None`); answers its new offset.
     pub(crate) async fn advance_clock(
         &self,
         project: &ProjectId,
         by: jiff::SignedDuration,
-    ) -> Result<jiff::SignedDuration, StoreError> {
-        let by = i64::try_from(by.as_millis())
-            .map_err(|_| StoreError::corrupt("clock", "the advance is out of range"))?;
+        most: jiff::SignedDuration,
+    ) -> Result<Option<jiff::SignedDuration>, StoreError> {
+        let out_of_range = |_| StoreError::corrupt("clock", "the advance is out of range");
+        let by = i64::try_from(by.as_millis()).map_err(out_of_range)?;
+        let most = i64::try_from(most.as_millis()).map_err(out_of_range)?;
         let row = sqlx::query::<DB>(
-            "UPDATE projects SET clock_offset_ms = clock_offset_ms + $1 WHERE id = $2
+            "UPDATE projects SET clock_offset_ms = clock_offset_ms + $1
+             WHERE id = $2 AND clock_offset_ms <= $3 - $1
              RETURNING clock_offset_ms",
         )
         .bind(by)
         .bind(project.as_str())
+        .bind(most)
         .fetch_optional(&self.write)
-        .await?
-        .ok_or(StoreError::NotFound("project"))?;
-        Ok(jiff::SignedDuration::from_millis(
-            row.try_get("clock_offset_ms")?,
-        ))
+        .await?;
+        match row {
+            Some(row) => Ok(Some(jiff::SignedDuration::from_millis(
+                row.try_get("clock_offset_ms")?,
+            ))),
+            None if self.project(project).await?.is_some() => Ok(None),
+            None => Err(StoreError::NotFound("project")),
+        }
     }
 
     /// Appends `entry` to the request log of `project`, its bodies sealed, and forgets the
@@ -820,13 +845,17 @@ where
                 .map(|b| self.secrets.seal(b, &aad))
                 .transpose()
         };
-        let webhook = entry.webhook.as_ref().map(serde_json::Value::to_string);
+        let webhook = entry
+            .webhook
+            .as_ref()
+            .map(|w| self.secrets.seal(w.to_string().as_bytes(), &aad))
+            .transpose()?;
         let mut tx = self.write.begin().await?;
         sqlx::query::<DB>(
             "INSERT INTO sandbox_requests
              (project_id, request_id, at, method, path, version, status, latency_us,
-              request_body, response_body, webhook)
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11)",
+              request_body, response_body, webhook, user_id)
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)",
         )
         .bind(project.as_str())
         .bind(entry.request_id.as_str())
@@ -839,6 +868,7 @@ where
         .bind(seal(&entry.request_body)?)
         .bind(seal(&entry.response_body)?)
         .bind(webhook)
+        .bind(entry.user.map(|u| u.to_string()))
         .execute(&mut *tx)
         .await?;
         sqlx::query::<DB>(
@@ -878,7 +908,7 @@ where
                 };
                 let status: i64 = row.try_get("status")?;
                 let latency: i64 = row.try_get("latency_us")?;
-                let webhook: Option<String> = row.try_get("webhook")?;
+                let user: Option<String> = row.try_get("user_id")?;
                 Ok(crate::LoggedRequest {
                     at: timestamp(row.try_get("at")?)?,
                     method: row.try_get("method")?,
@@ -889,22 +919,32 @@ where
                     latency_us: u64::try_from(latency).unwrap_or(0),
                     request_body: open("request_body")?,
                     response_body: open("response_body")?,
-                    webhook: webhook.and_then(|w| serde_json::from_str(&w).ok()),
+                    webhook: open("webhook")?.and_then(|w| serde_json::from_slice(&w).ok()),
+                    user: user.and_then(|u| u.parse().ok()),
                     request_id,
                 })
             })
             .collect()
     }
 
-    /// Erases the users of `project` (with their suspensions, magic links, emails and
-    /// idempotency keys) and its request log, and sets its clock back to the real time, in
-    /// one transaction. Each erased user gets the audit event `event`; events stay.
+    /// Erases the users of `project` (with all that refers to them: [`USER_DATA`]) and its
+    /// request log, and sets its clock back to the real time, in one transaction. Each
+    /// erased user gets the audit event `event`; events stay.
     pub(crate) async fn reset_sandbox(
         &self,
         project: &ProjectId,
         event: &AuditEvent,
     ) -> Result<crate::ResetCounts, StoreError> {
         let mut tx = self.write.begin().await?;
+        if DB::NAME == "PostgreSQL" {
+            // No user of the project may be created until the reset commits: a create
+            // takes a key-share lock on its project row, which this lock excludes. (SQLite
+            // runs one write transaction at a time.)
+            sqlx::query::<DB>("SELECT id FROM projects WHERE id = $1 FOR UPDATE")
+                .bind(project.as_str())
+                .execute(&mut *tx)
+                .await?;
+        }
         let users = sqlx::query::<DB>("SELECT id FROM users WHERE project_id = $1")
             .bind(project.as_str())
             .fetch_all(&mut *tx)
@@ -915,30 +955,44 @@ where
             let id: Uuid = id.parse().map_err(|e| StoreError::corrupt("user", e))?;
             Self::append_event(&mut tx, at, project, id, event).await?;
         }
-        // Each statement answers a row per row it changed, so it can be counted.
-        let mut changed = Vec::new();
-        for statement in [
-            "DELETE FROM idempotency_keys WHERE project_id = $1 RETURNING 1",
-            "DELETE FROM magic_links
-             WHERE user_id IN (SELECT id FROM users WHERE project_id = $1) RETURNING 1",
-            "DELETE FROM suspensions
-             WHERE user_id IN (SELECT id FROM users WHERE project_id = $1) RETURNING 1",
-            "DELETE FROM outbox
-             WHERE user_id IN (SELECT id FROM users WHERE project_id = $1) RETURNING 1",
-            "DELETE FROM users WHERE project_id = $1 RETURNING 1",
-            "DELETE FROM sandbox_requests WHERE project_id = $1 RETURNING 1",
-            "UPDATE projects SET clock_offset_ms = 0 WHERE id = $1 RETURNING 1",
-        ] {
-            let rows = sqlx::query::<DB>(statement)
+        // Each statement answers a row per row it changed, so it can be counted. The table
+        // names are this file's constants.
+        let mut statements: Vec<String> = USER_DATA
+            .iter()
+            .map(|table| {
+                format!(
+                    "DELETE FROM {table}
+                     WHERE user_id IN (SELECT id FROM users WHERE project_id = $1) RETURNING 1"
+                )
+            })
+            .collect();
+        statements.extend(
+            [
+                "DELETE FROM users WHERE project_id = $1 RETURNING 1",
+                "DELETE FROM sandbox_requests WHERE project_id = $1 RETURNING 1",
+                "UPDATE projects SET clock_offset_ms = 0 WHERE id = $1 RETURNING 1",
+            ]
+            .map(str::to_owned),
+        );
+        let mut erased = Vec::with_capacity(statements.len());
+        for statement in statements {
+            let rows = sqlx::query::<DB>(sqlx::AssertSqlSafe(statement))
                 .bind(project.as_str())
                 .fetch_all(&mut *tx)
                 .await?;
-            changed.push(rows.len() as u64);
+            erased.push(rows.len() as u64);
         }
+        let of = |table: &str| {
+            USER_DATA
+                .iter()
+                .position(|t| *t == table)
+                .map_or(0, |at| erased[at])
+        };
         let counts = crate::ResetCounts {
-            emails: changed[3],
-            users: changed[4],
-            requests: changed[5],
+            emails: of("outbox"),
+            users: erased[USER_DATA.len()],
+            // A user's entries, then those of no user (refused bodies and the like).
+            requests: of("sandbox_requests") + erased[USER_DATA.len() + 1],
         };
         tx.commit().await?;
         Ok(counts)
@@ -954,7 +1008,7 @@ where
     ) -> Result<Vec<StoredUser>, StoreError> {
         let escaped: String = email_part
             .trim()
-            .to_lowercase()
+            .to_ascii_lowercase()
             .chars()
             .flat_map(|c| match c {
                 '%' | '_' | '\\' => vec!['\\', c],
@@ -1162,12 +1216,12 @@ where
     }
 }
 
-/// Binds a project's settings as `$1` to `$8`, then its id as `$9`.
 /// What the bodies of a request log entry are sealed for: the project and the request.
 fn log_aad(project: &ProjectId, request_id: &str) -> String {
     format!("request:{project}:{request_id}")
 }
 
+/// Binds a project's settings as `$1` to `$8`, then its id as `$9`.
 fn bind_settings<'q, DB: Database>(
     query: sqlx::query::Query<'q, DB, DB::Arguments>,
     project: &NewProject,
@@ -1200,6 +1254,16 @@ where
         .bind(project.sandbox)
         .bind(project.id.as_str())
 }
+
+/// The tables whose rows belong to one user (by `user_id`): erased with the user, and by a
+/// sandbox reset with all the project's users.
+const USER_DATA: [&str; 5] = [
+    "idempotency_keys",
+    "magic_links",
+    "outbox",
+    "suspensions",
+    "sandbox_requests",
+];
 
 /// The `Store` methods whose statements are the same on both backends: each hands over to
 /// the backend's `queries` field. Expanded inside each backend's `impl Store`.
@@ -1354,8 +1418,9 @@ macro_rules! shared_store_methods {
             &self,
             project: &ProjectId,
             by: jiff::SignedDuration,
-        ) -> Result<jiff::SignedDuration, StoreError> {
-            self.queries.advance_clock(project, by).await
+            most: jiff::SignedDuration,
+        ) -> Result<Option<jiff::SignedDuration>, StoreError> {
+            self.queries.advance_clock(project, by, most).await
         }
         async fn log_request(
             &self,

@@ -6,10 +6,10 @@ use jiff::Timestamp;
 /// How many requests the log of a sandbox project keeps; older ones are forgotten.
 pub const REQUEST_LOG_KEPT: u32 = 1_000;
 
-/// One request to a sandbox project, as its log keeps it. The bodies are sealed at rest with
-/// the store's secret key, like `secureMetadata`; no header is kept, so neither is the API
-/// key.
-#[derive(Debug, Clone, PartialEq)]
+/// One request to a sandbox project, as its log keeps it. The bodies and the webhook call are
+/// sealed at rest with the store's secret key, like `secureMetadata`; no header is kept, so
+/// neither is the API key. Its `Debug` shows no body.
+#[derive(Clone, PartialEq)]
 pub struct LoggedRequest {
     /// The request id (`X-Request-Id`).
     pub request_id: String,
@@ -31,11 +31,33 @@ pub struct LoggedRequest {
     pub response_body: Option<Vec<u8>>,
     /// The validation webhook call the request made, if any, as the server describes it.
     pub webhook: Option<serde_json::Value>,
+    /// The user the request read or wrote, when there was one: the entry is erased with it.
+    pub user: Option<uuid::Uuid>,
+}
+
+impl std::fmt::Debug for LoggedRequest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let size = |body: &Option<Vec<u8>>| body.as_ref().map(|b| format!("<{} bytes>", b.len()));
+        f.debug_struct("LoggedRequest")
+            .field("request_id", &self.request_id)
+            .field("at", &self.at)
+            .field("method", &self.method)
+            .field("path", &self.path)
+            .field("version", &self.version)
+            .field("status", &self.status)
+            .field("latency_us", &self.latency_us)
+            .field("request_body", &size(&self.request_body))
+            .field("response_body", &size(&self.response_body))
+            .field("webhook", &self.webhook.as_ref().map(|_| "<redacted>"))
+            .field("user", &self.user)
+            .finish()
+    }
 }
 
 /// A welcome email of a sandbox project as it was sent, for the console to show. Only
-/// sandbox projects keep one: it holds a live sign-in link.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// sandbox projects keep one: it holds a live sign-in link. Its `Debug` shows the subject
+/// alone.
+#[derive(Clone, PartialEq, Eq)]
 pub struct EmailCopy {
     /// The recipient's address.
     pub to: String,
@@ -58,6 +80,14 @@ pub struct ResetCounts {
     pub emails: u64,
     /// Entries of the request log.
     pub requests: u64,
+}
+
+impl std::fmt::Debug for EmailCopy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("EmailCopy")
+            .field("subject", &self.subject)
+            .finish_non_exhaustive()
+    }
 }
 
 impl EmailCopy {

@@ -19,7 +19,7 @@ export interface paths {
         put?: never;
         /**
          * Move the project clock forward
-         * @description Moves the project's clock forward by `advance`; it goes back only with a reset.
+         * @description Moves the project's clock forward by `advance`, to at most 10 years ahead of the real time; it goes back only with a reset.
          */
         post: operations["advanceSandboxClock"];
         delete?: never;
@@ -37,7 +37,7 @@ export interface paths {
         };
         /**
          * The welcome emails
-         * @description The project's welcome emails, the newest first; once delivered, each as it was sent, with its magic link.
+         * @description The project's welcome emails, the newest first; once delivered, each as it was sent, with its magic link. Each recipient of a delivered email listed gets a `retrieve` audit event.
          */
         get: operations["listSandboxEmails"];
         put?: never;
@@ -57,7 +57,7 @@ export interface paths {
         };
         /**
          * The request log
-         * @description The project's last API requests (1,000 are kept), the newest first: method, path, version, status, latency, the bodies sent and answered, and the validation webhook call made. The /_sandbox requests themselves are not logged.
+         * @description The project's last API requests (1,000 are kept), the newest first: method, path, version, status, latency, the bodies sent and answered (a `secureMetadata` value replaced by a placeholder), and the validation webhook call made. The /_sandbox requests themselves are not logged. Each user an entry concerns gets a `retrieve` audit event.
          */
         get: operations["listSandboxRequests"];
         put?: never;
@@ -97,11 +97,31 @@ export interface paths {
         };
         /**
          * The project's users
-         * @description The project's users whose email contains `email` (case-insensitively), the newest first.
+         * @description The project's newest users. Each user listed gets a `retrieve` audit event.
          */
         get: operations["listSandboxUsers"];
         put?: never;
         post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/_sandbox/users/search": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Search the project's users by email
+         * @description The project's users whose email contains `email` (case-insensitively), the newest first. The email is sent in the body, not the URL, so that no access log records it. Each user listed gets a `retrieve` audit event.
+         */
+        post: operations["searchSandboxUsers"];
         delete?: never;
         options?: never;
         head?: never;
@@ -1111,7 +1131,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `advance` is not a positive duration of at most 10 years, or the body is not {"advance": string}. */
+            /** @description `advance` is not a positive duration, the clock would then run more than 10 years ahead of the real time, or the body is not {"advance": string}. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1234,10 +1254,10 @@ export interface operations {
                             /** @description When it was queued (RFC 3339). */
                             queuedAt: string;
                             /**
-                             * @description Whether it went out.
+                             * @description Whether it went out: pending while it waits to be (re)tried.
                              * @enum {string}
                              */
-                            status: "queued" | "delivered" | "bounced";
+                            status: "pending" | "delivered" | "bounced";
                             /** @description The subject, once delivered. */
                             subject: string | null;
                             /** @description The plain-text body, once delivered. */
@@ -1253,7 +1273,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `limit` is not a whole number from 1 to 500. */
+            /** @description `limit` is not a whole number from 1 to 500, or the query names another parameter. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1350,8 +1370,8 @@ export interface operations {
                             status: number;
                             /** @description When it arrived (RFC 3339, real time). */
                             time: string;
-                            /** @description The API version it used, once its key was read. */
-                            version: string | null;
+                            /** @description The API version it used. */
+                            version: string;
                             /** @description The validation webhook call the request made, if any. */
                             webhook: {
                                 /** @description How long the call took, in milliseconds. */
@@ -1367,7 +1387,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `limit` is not a whole number from 1 to 1000. */
+            /** @description `limit` is not a whole number from 1 to 1000, or the query names another parameter. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1509,8 +1529,6 @@ export interface operations {
     listSandboxUsers: {
         parameters: {
             query?: {
-                /** @description Part of the email to search for. */
-                email?: string;
                 /** @description How many, the newest first: 1 to 500, 50 unless given. */
                 limit?: number;
             };
@@ -1544,7 +1562,7 @@ export interface operations {
                     };
                 };
             };
-            /** @description `limit` is not a whole number from 1 to 500. */
+            /** @description `limit` is not a whole number from 1 to 500, or the query names another parameter. */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1564,6 +1582,138 @@ export interface operations {
             };
             /** @description The key is not a sandbox project's: production projects have no /_sandbox endpoints. */
             404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The API key sent more requests than its rate allows (per key, per server replica), or the client's address sent more requests with unknown keys than it may; wait the seconds of `Retry-After`. */
+            429: {
+                headers: {
+                    /** @description The API version that read the request and rendered this response. */
+                    "Fitmate-Version"?: components["schemas"]["ApiVersion"];
+                    /** @description Seconds to wait before the next request is accepted. */
+                    "Retry-After": number;
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description An unexpected error on the server's side; `requestId` identifies it. */
+            500: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The server could not answer in time, or its database is unavailable for a moment. Retry it. */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    searchSandboxUsers: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /**
+                     * @description Part of the email, compared case-insensitively.
+                     * @example @clinic.example
+                     */
+                    email: string;
+                    /** @description How many at most, the newest first; 50 unless given. */
+                    limit?: number;
+                };
+            };
+        };
+        responses: {
+            /** @description Success. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The entries. */
+                        data: {
+                            /** @description The user's email. */
+                            email: string;
+                            /** @description The user's first name. */
+                            firstName: string;
+                            /**
+                             * Format: uuid
+                             * @description The user's identifier.
+                             */
+                            identifier: string;
+                            /** @description The user's last name. */
+                            lastName: string;
+                        }[];
+                    };
+                };
+            };
+            /** @description The body is not {"email": string, "limit": 1 to 500}. */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No API key, or an unknown or revoked one. */
+            401: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The key is not a sandbox project's: production projects have no /_sandbox endpoints. */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body did not arrive within the server's body timeout (10 s by default); nothing was changed and the connection is closed. Send the request again. */
+            408: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is over 64 KiB. */
+            413: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The body is not sent as application/json. */
+            415: {
                 headers: {
                     [name: string]: unknown;
                 };

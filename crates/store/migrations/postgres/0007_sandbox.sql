@@ -5,7 +5,8 @@ ALTER TABLE projects ADD COLUMN clock_offset_ms BIGINT NOT NULL DEFAULT 0;
 -- A sandbox project's delivered emails as sent (subject, text, HTML, link), sealed.
 ALTER TABLE outbox ADD COLUMN sandbox_copy TEXT;
 
--- The last requests of each sandbox project; the bodies are sealed like secureMetadata.
+-- The last requests of each sandbox project; the bodies and the webhook call are sealed
+-- like secureMetadata.
 CREATE TABLE sandbox_requests (
     id            BIGSERIAL PRIMARY KEY,
     project_id    TEXT NOT NULL REFERENCES projects (id),
@@ -18,6 +19,9 @@ CREATE TABLE sandbox_requests (
     latency_us    BIGINT NOT NULL,
     request_body  TEXT,
     response_body TEXT,
-    webhook       TEXT
+    webhook       TEXT,
+    -- The user the request read or wrote: its entries are erased with it.
+    user_id       TEXT
 );
 CREATE INDEX sandbox_requests_by_project ON sandbox_requests (project_id, id);
+CREATE INDEX sandbox_requests_by_user ON sandbox_requests (user_id);

@@ -139,8 +139,11 @@ function hideDetail(node) {
 // ---------------------------------------------------------------- users
 
 async function searchUsers() {
-  const params = new URLSearchParams({ email: $('#user-email').value.trim(), limit: LIST_LIMIT });
-  const { data } = await api('GET', `/_sandbox/users?${params}`);
+  // The email goes in the body, never in the URL, so that no access log records it.
+  const { data } = await api('POST', '/_sandbox/users/search', {
+    email: $('#user-email').value.trim(),
+    limit: LIST_LIMIT,
+  });
   fillRows(
     $('#user-rows'),
     $('#user-empty'),
@@ -193,7 +196,7 @@ async function loadEmails() {
     }
   });
   // While an email waits to be delivered and this tab is shown, look again shortly.
-  const waiting = data.some((m) => m.status === 'queued');
+  const waiting = data.some((m) => m.status === 'pending');
   $('#emails-polling').hidden = !waiting;
   clearTimeout(emailPoll);
   if (waiting && currentTab === 'emails') {

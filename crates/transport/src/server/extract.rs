@@ -50,6 +50,14 @@ pub(crate) struct Caller {
 }
 
 impl Caller {
+    /// Records, for a sandbox project's request log, the user this request reads or writes:
+    /// its entry is erased with the user.
+    pub(crate) fn concerns(&self, user: uuid::Uuid) {
+        if let Some(trace) = &self.trace {
+            trace.user_is(user);
+        }
+    }
+
     /// The audit event of `action` by this caller on the fields named.
     pub(crate) fn audit<F: Into<String>>(
         &self,
@@ -110,20 +118,20 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
         }
         let mut trace = None;
         if settings.settings.sandbox {
-            // A sandbox project's API requests go to its request log (its `/_sandbox` reads
-            // do not), and it may ask for an error with `Prefer: code=NNN`.
+            // A sandbox project's API requests go to its request log, and may ask for an
+            // error with `Prefer: code=NNN`; its `/_sandbox` requests do neither.
             let path = parts
                 .extensions
                 .get::<axum::extract::MatchedPath>()
                 .map_or("", |p| p.as_str());
-            if !path.starts_with("/_sandbox")
-                && let Some(slot) = parts.extensions.get::<super::sandbox::TraceSlot>()
-            {
-                slot.mark(&info.project, parts, super::request_id_of(&parts.headers));
-                trace = Some(slot.clone());
-            }
-            if let Some(code) = super::sandbox::preferred_code(&parts.headers)? {
-                return Err(app.inner.documented.forced(&parts.method, path, code));
+            if !path.starts_with("/_sandbox") {
+                if let Some(slot) = parts.extensions.get::<super::sandbox::TraceSlot>() {
+                    slot.mark(&info.project, parts, super::request_id_of(&parts.headers));
+                    trace = Some(slot.clone());
+                }
+                if let Some(code) = super::sandbox::preferred_code(&parts.headers)? {
+                    return Err(app.inner.documented.forced(&parts.method, path, code));
+                }
             }
         }
         Ok(Caller {

@@ -314,15 +314,16 @@ async fn deliver<S: Store>(
     let (outbox, user) = (email.id, email.user.id);
     let failure = match sent {
         Ok(()) => {
-            if let Err(error) = store.email_delivered(outbox, Timestamp::now()).await {
-                tracing::warn!(%error, outbox, "marking an email delivered failed");
-            } else {
-                tracing::info!(outbox, %user, "welcome email delivered");
-            }
+            // The copy first: an email the console sees delivered has it.
             if let Some(copy) = copy
                 && let Err(error) = store.keep_email_copy(outbox, &copy).await
             {
                 tracing::warn!(%error, outbox, "keeping the sandbox copy of an email failed");
+            }
+            if let Err(error) = store.email_delivered(outbox, Timestamp::now()).await {
+                tracing::warn!(%error, outbox, "marking an email delivered failed");
+            } else {
+                tracing::info!(outbox, %user, "welcome email delivered");
             }
             return "delivered";
         }

@@ -357,6 +357,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
             get(sandbox::clock::<S>).post(sandbox::advance_clock::<S>),
         )
         .route("/_sandbox/users", get(sandbox::users::<S>))
+        .route("/_sandbox/users/search", post(sandbox::search_users::<S>))
         .route("/_sandbox/users/{identifier}", get(sandbox::user::<S>))
         .route("/_sandbox/emails", get(sandbox::emails::<S>))
         .route("/healthz", get(healthz))

@@ -28,6 +28,7 @@ pub(crate) async fn update<S: Store>(
     let changes = caller.version.read_profile_update(&body)?;
     // Not a UUID: no user can have that identifier.
     let id = Uuid::parse_str(&user_id).map_err(|_| ApiError::UserNotFound)?;
+    caller.concerns(id);
     let audit = caller.audit(
         AuditAction::Patch,
         apply::changed_fields(caller.version, &changes),

@@ -27,17 +27,28 @@ use super::extract::{Caller, JsonBody};
 /// The header a sandbox caller names the answer it wants in (Prism's convention).
 pub(crate) const PREFER: http::HeaderName = http::HeaderName::from_static("prefer");
 
-/// The longest answer body the request log keeps; a longer one is logged without it.
+/// The longest answer body the request log keeps; a longer one goes out as it is and is
+/// logged without it.
 const LOGGED_BODY_LIMIT: usize = 256 * 1024;
 
 /// What the request log learns of a request while it runs: what it is and whose sandbox
 /// (set by the caller's extractor, only for a sandbox project's API requests), the body it
 /// sent, and the validation webhook call it made.
-#[derive(Debug, Default)]
+#[derive(Default)]
 pub(crate) struct Trace {
     marked: OnceLock<Marked>,
     request_body: OnceLock<Bytes>,
     webhook: Mutex<Option<Value>>,
+    user: OnceLock<Uuid>,
+}
+
+impl std::fmt::Debug for Trace {
+    /// What the request is, never its bodies.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trace")
+            .field("marked", &self.marked.get())
+            .finish_non_exhaustive()
+    }
 }
 
 /// A request to be logged: its project, and what the log names it by.
@@ -72,6 +83,11 @@ impl TraceSlot {
         }
     }
 
+    /// Records the user the request read or wrote, so that its entry is erased with it.
+    pub(crate) fn user_is(&self, user: Uuid) {
+        let _ = self.0.user.set(user);
+    }
+
     /// Records the request's validation webhook call (the last one, when it asked again).
     pub(crate) fn webhook_called(&self, call: Value) {
         if let Ok(mut webhook) = self.0.webhook.lock() {
@@ -97,7 +113,19 @@ pub(crate) async fn log<S: Store>(
         return response;
     };
     let (parts, body) = response.into_parts();
-    let body = axum::body::to_bytes(body, LOGGED_BODY_LIMIT).await;
+    // An answer of unknown or too great a length goes out as it is, logged without it.
+    let small = http_body::Body::size_hint(&body)
+        .upper()
+        .is_some_and(|n| n <= LOGGED_BODY_LIMIT as u64);
+    let (body, kept) = if small {
+        match axum::body::to_bytes(body, LOGGED_BODY_LIMIT).await {
+            Ok(bytes) => (Body::from(bytes.clone()), Some(bytes)),
+            // The body failed while being read: the client would have seen it fail too.
+            Err(_) => (Body::empty(), None),
+        }
+    } else {
+        (body, None)
+    };
     let latency = started.elapsed();
     let entry = LoggedRequest {
         request_id: marked.request_id.clone(),
@@ -114,17 +142,14 @@ pub(crate) async fn log<S: Store>(
         status: parts.status.as_u16(),
         latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
         request_body: slot.0.request_body.get().map(without_secure_metadata),
-        response_body: body.as_ref().ok().map(|b| b.to_vec()),
+        response_body: kept.map(|b| b.to_vec()),
         webhook: slot.0.webhook.lock().ok().and_then(|mut w| w.take()),
+        user: slot.0.user.get().copied(),
     };
     if let Err(error) = app.store().log_request(&marked.project, &entry).await {
         tracing::warn!(%error, "keeping a sandbox request in its log failed");
     }
-    match body {
-        Ok(body) => Response::from_parts(parts, Body::from(body)),
-        // Our own answers are small JSON; one past the limit could not be read back.
-        Err(_) => ApiError::Internal.into_response(),
-    }
+    Response::from_parts(parts, body)
 }
 
 /// What the log keeps of a request body: the body, but with the value of every
@@ -156,9 +181,8 @@ fn without_secure_metadata(body: &Bytes) -> Vec<u8> {
             _ => false,
         }
     }
-    if !body.windows(14).any(|w| w == b"secureMetadata") {
-        return body.to_vec();
-    }
+    // Parsed whatever its bytes say: a key may be written with escapes
+    // (`"secure\u004detadata"`).
     let Ok(mut json) = serde_json::from_slice::<Value>(body) else {
         return body.to_vec();
     };
@@ -202,7 +226,7 @@ fn prefer_fault(message: String) -> ApiError {
 }
 
 /// The error statuses each operation documents, by method and path template, read from the
-/// OpenAPI document of every version.
+/// combined OpenAPI document (every version's operations are the same).
 #[derive(Debug, Default)]
 pub(crate) struct DocumentedErrors(HashMap<(Method, String), Vec<u16>>);
 
@@ -292,7 +316,6 @@ impl<S: Store> FromRequestParts<App<S>> for SandboxCaller {
 #[serde(deny_unknown_fields)]
 pub(crate) struct Listing {
     limit: Option<u32>,
-    email: Option<String>,
 }
 
 impl Listing {
@@ -316,8 +339,7 @@ impl Listing {
 impl<S: Send + Sync> FromRequestParts<S> for Listing {
     type Rejection = ApiError;
 
-    /// A query string that is not `limit=N` (and, for users, `email=...`) is a 400 naming
-    /// what was not understood.
+    /// A query string that is not `limit=N` is a 400 naming what was not understood.
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
         let Query(listing) = Query::<Listing>::from_request_parts(parts, state)
             .await
@@ -361,6 +383,9 @@ pub(crate) async fn requests<S: Store>(
 ) -> Result<Response, ApiError> {
     let limit = listing.limit(50, REQUEST_LOG_KEPT)?;
     let logged = app.store().logged_requests(&caller.project, limit).await?;
+    const SHOWN: [&str; 2] = ["requestBody", "responseBody"];
+    let users = logged.iter().filter_map(|e| e.user).collect();
+    audit_reads(&app, &caller, users, &SHOWN).await?;
     let data: Vec<Value> = logged
         .into_iter()
         .map(|entry| {
@@ -404,7 +429,7 @@ struct Advance {
     advance: String,
 }
 
-/// The longest the project clock may run ahead of the real one.
+/// The farthest the project clock may run ahead of the real one, all advances together.
 const MOST_AHEAD: jiff::SignedDuration = jiff::SignedDuration::from_hours(24 * 3660);
 
 /// `GET /_sandbox/clock`: the project's time and how far it runs ahead.
@@ -432,18 +457,32 @@ pub(crate) async fn advance_clock<S: Store>(
         ApiError::Invalid(Fault::new("", Code::InvalidJson, fitmate_model::malformed(&e)).into())
     })?;
     let by = duration(advance.advance.trim())
-        .filter(|by| by.is_positive() && *by <= MOST_AHEAD)
+        .filter(|by| by.is_positive())
         .ok_or_else(|| {
             ApiError::Invalid(
                 Fault::new(
                     "advance",
                     Code::InvalidText,
-                    "advance must be a positive duration of at most 10 years, e.g. \"25h\", \"2d 3h\", \"90m\" or \"PT25H\"",
+                    "advance must be a positive duration, e.g. \"25h\", \"2d 3h\", \"90m\" or \"PT25H\"",
                 )
                 .into(),
             )
         })?;
-    let offset = app.store().advance_clock(&caller.project, by).await?;
+    let offset = app
+        .store()
+        .advance_clock(&caller.project, by, MOST_AHEAD)
+        .await?
+        .ok_or_else(|| {
+            ApiError::Invalid(
+                Fault::new(
+                    "advance",
+                    Code::InvalidText,
+                    "the project clock may run at most 10 years ahead of the real time; \
+                     reset the sandbox to set it back",
+                )
+                .into(),
+            )
+        })?;
     Ok(clock_answer(offset))
 }
 
@@ -465,22 +504,53 @@ fn clock_answer(offset: jiff::SignedDuration) -> Response {
     Json(json!({"now": time(now), "offsetSeconds": offset.as_secs()})).into_response()
 }
 
-/// `GET /_sandbox/users?email=part&limit=N`: the project's users whose email contains
-/// `part`, the newest first.
+/// `GET /_sandbox/users?limit=N`: the project's newest users.
 pub(crate) async fn users<S: Store>(
     State(app): State<App<S>>,
     SandboxCaller(caller): SandboxCaller,
     listing: Listing,
 ) -> Result<Response, ApiError> {
     let limit = listing.limit(50, 500)?;
-    let found = app
-        .store()
-        .find_users(
-            &caller.project,
-            listing.email.as_deref().unwrap_or(""),
-            limit,
-        )
-        .await?;
+    users_whose_email_contains(&app, &caller, "", limit).await
+}
+
+/// The body of `POST /_sandbox/users/search`: the email goes in the body, as with
+/// `/users/retrieve`, so that no access log in front of the server records it.
+#[derive(Debug, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
+struct Search {
+    email: String,
+    limit: Option<u32>,
+}
+
+/// `POST /_sandbox/users/search {"email": "part"}`: the project's users whose email
+/// contains `part` (case-insensitively), the newest first.
+pub(crate) async fn search_users<S: Store>(
+    State(app): State<App<S>>,
+    SandboxCaller(caller): SandboxCaller,
+    JsonBody(body): JsonBody,
+) -> Result<Response, ApiError> {
+    let search: Search = serde_json::from_slice(&body).map_err(|e| {
+        ApiError::Invalid(Fault::new("", Code::InvalidJson, fitmate_model::malformed(&e)).into())
+    })?;
+    let limit = Listing {
+        limit: search.limit,
+    }
+    .limit(50, 500)?;
+    users_whose_email_contains(&app, &caller, &search.email, limit).await
+}
+
+/// The users of the caller's project whose email contains `part`, each read audited.
+async fn users_whose_email_contains<S: Store>(
+    app: &App<S>,
+    caller: &Caller,
+    part: &str,
+    limit: u32,
+) -> Result<Response, ApiError> {
+    const SHOWN: [&str; 3] = ["email", "firstname", "lastname"];
+    let found = app.store().find_users(&caller.project, part, limit).await?;
+    let users = found.iter().map(|u| u.id).collect();
+    audit_reads(app, caller, users, &SHOWN).await?;
     let data: Vec<Value> = found
         .iter()
         .map(|stored| {
@@ -493,6 +563,25 @@ pub(crate) async fn users<S: Store>(
         })
         .collect();
     Ok(Json(json!({ "data": data })).into_response())
+}
+
+/// Appends an audit event of a read (by the console) of `fields` of each of `users`, once
+/// per user, before the answer leaves: listings show patient data too.
+async fn audit_reads<S: Store>(
+    app: &App<S>,
+    caller: &Caller,
+    mut users: Vec<Uuid>,
+    fields: &[&str],
+) -> Result<(), ApiError> {
+    users.sort_unstable();
+    users.dedup();
+    for user in users {
+        let audit = caller.audit(AuditAction::Retrieve, fields.iter().copied());
+        app.store()
+            .record_read(&caller.project, user, &audit)
+            .await?;
+    }
+    Ok(())
 }
 
 /// `GET /_sandbox/users/{identifier}`: the user as each version renders it, newest
@@ -538,6 +627,14 @@ pub(crate) async fn emails<S: Store>(
         .store()
         .emails(Some(&caller.project), false, limit)
         .await?;
+    // A sent email shows its recipient's address and first name.
+    const SHOWN: [&str; 2] = ["email", "firstname"];
+    let users = entries
+        .iter()
+        .filter(|e| e.copy.is_some())
+        .map(|e| e.user)
+        .collect();
+    audit_reads(&app, &caller, users, &SHOWN).await?;
     let data: Vec<Value> = entries
         .into_iter()
         .map(|entry| {
@@ -546,7 +643,7 @@ pub(crate) async fn emails<S: Store>(
             } else if entry.bounced_at.is_some() {
                 "bounced"
             } else {
-                "queued"
+                "pending"
             };
             let copy = entry.copy.as_ref();
             json!({
@@ -593,6 +690,10 @@ mod tests {
         // Not JSON: kept as it came (it cannot have been stored either).
         let broken = Bytes::from_static(b"{\"secureMetadata\": ");
         assert_eq!(without_secure_metadata(&broken), broken.to_vec());
+        // A key written with an escape is the same key.
+        let escaped = Bytes::from_static(br#"{"secure\u004detadata": {"mrn": "MRN-2"}}"#);
+        let kept = String::from_utf8(without_secure_metadata(&escaped)).unwrap_or_default();
+        assert!(!kept.contains("MRN-2"), "{kept}");
     }
 
     #[test]

@@ -31,6 +31,7 @@ pub(crate) async fn create<S: Store>(
         if caller.settings.settings.welcome_email {
             app.wake_mail();
         }
+        caller.concerns(stored.id);
         let answer = Json(CreateUserResponse::new(&stored.user.email, stored.id));
         Ok((answer.into_response(), Some(stored.id)))
     };
@@ -67,6 +68,7 @@ pub(crate) async fn update<S: Store>(
             caller.trace.as_ref(),
         )
         .await?;
+        caller.concerns(stored.id);
         let answer = Json(caller.version.render_updated(stored.id, &stored.user));
         Ok((answer.into_response(), Some(stored.id)))
     };
@@ -93,6 +95,7 @@ pub(crate) async fn retrieve<S: Store>(
         .user_by_email(&caller.project, &email)
         .await?
         .ok_or(ApiError::UserNotFound)?;
+    caller.concerns(stored.id);
     let answer = caller.version.render_retrieved(stored.id, &stored.user);
     // The answer leaves only once the trail says who read which fields.
     let audit = caller.audit(AuditAction::Retrieve, answer.data.keys());
