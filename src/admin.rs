@@ -514,6 +514,14 @@ pub(crate) fn users(command: UsersCommand) -> ExitCode {
                 }
                 let store = database.open_needing_key().await?;
                 let now = project_now(&store, &project).await?;
+                if let Some(until) = until
+                    && until <= now
+                {
+                    anyhow::bail!(
+                        "--until {until} is not after the time of project {project} ({now}): its \
+                         clock was moved forward"
+                    );
+                }
                 let suspension = store
                     .suspend(
                         &project,

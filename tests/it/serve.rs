@@ -1379,3 +1379,62 @@ fn idempotent_answers_survive_a_restart() {
     let (status, log) = again.stop();
     assert!(status.success(), "{log}");
 }
+
+/// The operator's suspensions of a sandbox project's user start at the project's time, and
+/// an end the project clock has already passed is refused rather than kept as a suspension
+/// that never applies.
+#[test]
+fn suspensions_made_by_the_operator_follow_the_sandbox_clock() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = format!("sqlite://{}", dir.path().join("fitmate.db").display());
+    let served = Served::start_in(dir.path(), &db, &[], true);
+    let (status, body) = call(
+        &served.addr,
+        "POST",
+        "/users/create",
+        &served.key,
+        &crate::harness::user(4),
+    );
+    assert_eq!(status, 200, "{body}");
+    let created: serde_json::Value = serde_json::from_str(&body).unwrap();
+    let id = created["identifier"].as_str().unwrap().to_owned();
+    let advance = json!({"advance": "48h"});
+    let (status, body) = call(
+        &served.addr,
+        "POST",
+        "/_sandbox/clock",
+        &served.key,
+        &advance,
+    );
+    assert_eq!(status, 200, "{body}");
+
+    let tomorrow = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24)).to_string();
+    let base = ["users", "suspend", "--project", "sandbox", "--user", &id];
+    let refused = fitmate(
+        &db,
+        &[&base[..], &["--reason", "x", "--until", &tomorrow]].concat(),
+    );
+    assert_eq!(refused.status.code(), Some(1), "{refused:?}");
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(stderr.contains("clock was moved forward"), "{stderr}");
+
+    let later = (jiff::Timestamp::now() + jiff::SignedDuration::from_hours(72)).to_string();
+    let made = fitmate(
+        &db,
+        &[&base[..], &["--reason", "x", "--until", &later]].concat(),
+    );
+    assert!(made.status.success(), "{made:?}");
+    // It is active now by the project's clock, which is where the PATCH looks.
+    let path = format!("/sandbox/users/{id}");
+    let bio = json!({"update": {"bio": "y"}});
+    let (status, body) = call(&served.addr, "PATCH", &path, &served.key, &bio);
+    assert_eq!(status, 200, "{body}");
+    let profile: serde_json::Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(
+        profile["suspensions"].as_array().unwrap().len(),
+        1,
+        "{profile}"
+    );
+    let (status, log) = served.stop();
+    assert!(status.success(), "{log}");
+}
