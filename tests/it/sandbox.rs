@@ -74,6 +74,12 @@ async fn create(server: &TestServer, key: &str, n: u32) -> String {
     answer.body["identifier"].as_str().unwrap().to_owned()
 }
 
+/// `POST /_sandbox/clock {"advance": by}` with `key`.
+async fn advance(server: &TestServer, key: &str, by: &str) -> Answer {
+    let body = json!({"advance": by});
+    send(server, key, Method::POST, "/_sandbox/clock", &body).await
+}
+
 /// Polls `GET path` until `ready` holds of the answer's body (at most 15 s).
 async fn wait_until(
     server: &TestServer,
@@ -375,14 +381,7 @@ async fn the_project_clock_moves_forward_and_magic_links_expire_by_it() {
     let token = link.split("token=").nth(1).unwrap().to_owned();
 
     // 25 hours on, the 24-hour link has expired.
-    let moved = send(
-        &server,
-        &key,
-        Method::POST,
-        "/_sandbox/clock",
-        &json!({"advance": "25h"}),
-    )
-    .await;
+    let moved = advance(&server, &key, "25h").await;
     assert_eq!(moved.status, 200, "{:?}", moved.body);
     assert_eq!(moved.body["offsetSeconds"], 25 * 3600);
     let now: jiff::Timestamp = moved.body["now"].as_str().unwrap().parse().unwrap();
@@ -411,14 +410,7 @@ async fn the_project_clock_moves_forward_and_magic_links_expire_by_it() {
         assert_eq!(refused.status, 400, "{bad}");
     }
     // A day is 24 hours; the reset sets the clock back.
-    let days = send(
-        &server,
-        &key,
-        Method::POST,
-        "/_sandbox/clock",
-        &json!({"advance": "1d"}),
-    )
-    .await;
+    let days = advance(&server, &key, "1d").await;
     assert_eq!(days.body["offsetSeconds"], 49 * 3600);
     send(&server, &key, Method::POST, "/_sandbox/reset", &json!({})).await;
     assert_eq!(
@@ -449,14 +441,7 @@ async fn suspensions_follow_the_project_clock() {
         .await;
     assert_eq!(patched.status, 200, "{:?}", patched.body);
     assert_eq!(patched.body["suspensions"].as_array().unwrap().len(), 1);
-    send(
-        &server,
-        &key,
-        Method::POST,
-        "/_sandbox/clock",
-        &json!({"advance": "3h"}),
-    )
-    .await;
+    advance(&server, &key, "3h").await;
     let later = server
         .patch(&key, "play", &id, &json!({"update": {"bio": "b"}}))
         .await;
@@ -630,23 +615,9 @@ async fn prefer_is_not_for_the_sandbox_endpoints_and_the_clock_has_a_limit() {
     assert_eq!(clock.status, 200, "{:?}", clock.body);
 
     // Ten years ahead at most, all advances together.
-    let far = send(
-        &server,
-        &key,
-        Method::POST,
-        "/_sandbox/clock",
-        &json!({"advance": "87000h"}),
-    )
-    .await;
+    let far = advance(&server, &key, "87000h").await;
     assert_eq!(far.status, 200, "{:?}", far.body);
-    let past = send(
-        &server,
-        &key,
-        Method::POST,
-        "/_sandbox/clock",
-        &json!({"advance": "2000h"}),
-    )
-    .await;
+    let past = advance(&server, &key, "2000h").await;
     assert_eq!(past.status, 400, "{:?}", past.body);
     assert_eq!(past.body["errors"][0]["field"], "advance");
     let now = get(&server, &key, "/_sandbox/clock").await;

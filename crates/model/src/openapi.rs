@@ -610,6 +610,16 @@ fn sandbox_paths(error: &Value) -> Map<String, Value> {
     let nullable =
         |kind: &str, description: &str| json!({"type": [kind, "null"], "description": description});
     let any = |description: &str| json!({"description": description});
+    // The errors of an operation that reads a JSON body: `bad` for the 400.
+    let too_large = too_large();
+    let with_body = |bad| {
+        [
+            ("400", bad),
+            ("408", BODY_TIMEOUT),
+            ("413", too_large.as_str()),
+            ("415", "The body is not sent as application/json."),
+        ]
+    };
     let limit = |default: u32, most: u32| {
         json!({
             "name": "limit",
@@ -794,15 +804,7 @@ fn sandbox_paths(error: &Value) -> Map<String, Value> {
         "Search the project's users by email",
         "The project's users whose email contains `email` (case-insensitively), the newest first. The email is sent in the body, not the URL, so that no access log records it. Each user listed gets a `retrieve` audit event.",
         list("SandboxUsers", user_item),
-        &[
-            (
-                "400",
-                "The body is not {\"email\": string, \"limit\": 1 to 500}.",
-            ),
-            ("408", BODY_TIMEOUT),
-            ("413", &too_large()),
-            ("415", "The body is not sent as application/json."),
-        ],
+        &with_body("The body is not {\"email\": string, \"limit\": 1 to 500}."),
     );
     search["requestBody"] = json!({
         "required": true,
@@ -858,15 +860,9 @@ fn sandbox_paths(error: &Value) -> Map<String, Value> {
         "Move the project clock forward",
         "Moves the project's clock forward by `advance`, to at most 10 years ahead of the real time; it goes back only with a reset.",
         clock,
-        &[
-            (
-                "400",
-                "`advance` is not a positive duration, the clock would then run more than 10 years ahead of the real time, or the body is not {\"advance\": string}.",
-            ),
-            ("408", BODY_TIMEOUT),
-            ("413", &too_large()),
-            ("415", "The body is not sent as application/json."),
-        ],
+        &with_body(
+            "`advance` is not a positive duration, the clock would then run more than 10 years ahead of the real time, or the body is not {\"advance\": string}.",
+        ),
     );
     advance["requestBody"] = json!({
         "required": true,
