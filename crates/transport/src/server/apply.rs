@@ -7,7 +7,7 @@ use uuid::Uuid;
 
 use super::App;
 use super::error::ApiError;
-use super::sandbox::TraceSlot;
+use super::sandbox::Trace;
 use super::webhook::{self, Verdict};
 
 /// How the user to update is named.
@@ -51,7 +51,7 @@ pub(crate) async fn update_user<S: Store>(
     target: Target<'_>,
     changes: &UserChanges,
     audit: &AuditEvent,
-    trace: Option<&TraceSlot>,
+    trace: Option<&Trace>,
 ) -> Result<StoredUser, ApiError> {
     let store = app.store();
     let mut approved_revision = None;
@@ -97,7 +97,7 @@ async fn approve<S: Store>(
     project: &Project,
     current: &StoredUser,
     changes: &UserChanges,
-    trace: Option<&TraceSlot>,
+    trace: Option<&Trace>,
 ) -> Result<(), ApiError> {
     let started = std::time::Instant::now();
     let verdict = webhook::ask(

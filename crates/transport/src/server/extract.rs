@@ -1,6 +1,6 @@
 //! What handlers take from a request: the authenticated caller and the JSON body.
 
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 use axum::body::Bytes;
 use axum::extract::{FromRequest, FromRequestParts, Request};
@@ -12,14 +12,10 @@ use http::{HeaderMap, HeaderName};
 
 use super::App;
 use super::error::{ApiError, BODY_LIMIT};
+use super::finish::RequestSlot;
 
 /// The header that picks the API version of a request and names it in every response.
 pub const VERSION_HEADER: HeaderName = HeaderName::from_static("fitmate-version");
-
-/// Where the version a request ended up using is written, for the response header. The
-/// `finish` middleware puts one in every request.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct VersionSlot(pub(crate) Arc<OnceLock<ApiVersion>>);
 
 /// The version a request asks for in its header: `None` when it sends none.
 pub(crate) fn requested_version(headers: &HeaderMap) -> Result<Option<ApiVersion>, ApiError> {
@@ -44,17 +40,17 @@ pub(crate) struct Caller {
     pub(crate) key_prefix: String,
     /// The request's id, as the log and the audit trail name it.
     pub(crate) request_id: String,
-    /// Where a sandbox project's request records what the request log shows; `None` for
-    /// production projects.
-    pub(crate) trace: Option<super::sandbox::TraceSlot>,
+    /// Where a sandbox project's API request records what the request log shows; `None`
+    /// for production projects and `/_sandbox` requests.
+    pub(crate) trace: Option<RequestSlot>,
 }
 
 impl Caller {
     /// Records, for a sandbox project's request log, the user this request reads or writes:
     /// its entry is erased with the user.
     pub(crate) fn concerns(&self, user: uuid::Uuid) {
-        if let Some(trace) = &self.trace {
-            trace.user_is(user);
+        if let Some(slot) = &self.trace {
+            slot.trace().user_is(user);
         }
     }
 
@@ -113,8 +109,9 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
         app.take_request(&info.prefix)
             .map_err(ApiError::RateLimited)?;
         let version = requested_version(&parts.headers)?.unwrap_or(info.version);
-        if let Some(slot) = parts.extensions.get::<VersionSlot>() {
-            let _ = slot.0.set(version);
+        let slot = parts.extensions.get::<RequestSlot>().cloned();
+        if let Some(slot) = &slot {
+            slot.use_version(version);
         }
         let mut trace = None;
         if settings.settings.sandbox {
@@ -125,9 +122,10 @@ impl<S: Store> FromRequestParts<App<S>> for Caller {
                 .get::<axum::extract::MatchedPath>()
                 .map_or("", |p| p.as_str());
             if !path.starts_with("/_sandbox") {
-                if let Some(slot) = parts.extensions.get::<super::sandbox::TraceSlot>() {
-                    slot.mark(&info.project, parts, super::request_id_of(&parts.headers));
-                    trace = Some(slot.clone());
+                if let Some(slot) = slot {
+                    let request_id = super::request_id_of(&parts.headers);
+                    slot.trace().mark(&info.project, parts, request_id);
+                    trace = Some(slot);
                 }
                 if let Some(code) = super::sandbox::preferred_code(&parts.headers)? {
                     return Err(app.inner.documented.forced(&parts.method, path, code));
@@ -174,18 +172,15 @@ impl<S: Store> FromRequest<App<S>> for JsonBody {
         }
         // The body's size hint is its Content-Length, when it has one.
         let declared_over = http_body::Body::size_hint(request.body()).lower() > BODY_LIMIT as u64;
-        let trace = request
-            .extensions()
-            .get::<super::sandbox::TraceSlot>()
-            .cloned();
+        let slot = request.extensions().get::<RequestSlot>().cloned();
         let body = read_limited(
             request.into_body(),
             declared_over,
             app.inner.config.body_read_timeout,
         )
         .await?;
-        if let Some(trace) = trace {
-            trace.keep_request_body(&body);
+        if let Some(slot) = slot {
+            slot.trace().keep_request_body(&body);
         }
         Ok(JsonBody(body))
     }

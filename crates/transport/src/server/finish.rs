@@ -1,9 +1,12 @@
-//! The last word on every response: JSON error bodies in the path's error format, and the
-//! `Fitmate-Version` header.
+//! The last word on every response: JSON error bodies in the path's error format, the
+//! `Fitmate-Version` header, and, for a sandbox project's API request, its entry in the
+//! project's request log.
 
 use std::future::Future;
 use std::pin::Pin;
+use std::sync::{Arc, OnceLock};
 use std::task::{Context, Poll, ready};
+use std::time::Instant;
 
 use axum::extract::Request;
 use axum::response::{IntoResponse, Response};
@@ -13,25 +16,64 @@ use http::header::{CONTENT_LENGTH, CONTENT_TYPE};
 
 use super::REQUEST_ID_HEADER;
 use super::error::ApiError;
-use super::extract::{VERSION_HEADER, VersionSlot, requested_version};
+use super::extract::{VERSION_HEADER, requested_version};
 use super::metrics::Rejected;
+use super::sandbox::{RequestLog, Trace};
 use crate::error_format::ErrorFormat;
 
-/// A layer that gives every response of the inner service its final form.
-#[derive(Debug, Clone, Copy)]
-pub(crate) struct FinishLayer;
+/// What a request's extractors tell the `finish` middleware, which puts one in every
+/// request: the version the request ended up using, and what a sandbox project's request log
+/// keeps of it. One allocation a request, made anyway for the version.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct RequestSlot(Arc<Notes>);
+
+#[derive(Debug, Default)]
+struct Notes {
+    version: OnceLock<ApiVersion>,
+    trace: Trace,
+}
+
+impl RequestSlot {
+    /// Records the version the request uses (once: the first one counts).
+    pub(crate) fn use_version(&self, version: ApiVersion) {
+        let _ = self.0.version.set(version);
+    }
+
+    /// What the request log learns of the request.
+    pub(crate) fn trace(&self) -> &Trace {
+        &self.0.trace
+    }
+}
+
+/// A layer that gives every response of the inner service its final form, and hands the
+/// answers of sandbox requests to `log`.
+#[derive(Clone)]
+pub(crate) struct FinishLayer {
+    log: Arc<dyn RequestLog>,
+}
+
+impl FinishLayer {
+    /// The layer, writing sandbox requests to `log`.
+    pub(crate) fn new(log: Arc<dyn RequestLog>) -> Self {
+        FinishLayer { log }
+    }
+}
 
 impl<S> tower::Layer<S> for FinishLayer {
     type Service = Finish<S>;
     fn layer(&self, inner: S) -> Finish<S> {
-        Finish { inner }
+        Finish {
+            inner,
+            log: Arc::clone(&self.log),
+        }
     }
 }
 
 /// See [`FinishLayer`].
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub(crate) struct Finish<S> {
     inner: S,
+    log: Arc<dyn RequestLog>,
 }
 
 /// What the response needs to know of its request.
@@ -41,8 +83,10 @@ struct Asked {
     request_id: Option<HeaderValue>,
     /// The version the header named, if a known one; else the current version.
     version: ApiVersion,
-    /// The version the request ended up using, once a key was read.
-    used: VersionSlot,
+    /// The version the request ended up using, once a key was read, and its trace.
+    slot: RequestSlot,
+    /// When the request reached this layer.
+    started: Instant,
 }
 
 impl<S, B> tower::Service<Request> for Finish<S>
@@ -60,7 +104,7 @@ where
     }
 
     fn call(&mut self, mut request: Request) -> Self::Future {
-        let used = VersionSlot::default();
+        let slot = RequestSlot::default();
         let asked = Asked {
             format: ErrorFormat::of(request.uri().path()),
             request_id: request.headers().get(&REQUEST_ID_HEADER).cloned(),
@@ -68,22 +112,32 @@ where
                 .ok()
                 .flatten()
                 .unwrap_or(ApiVersion::CURRENT),
-            used: used.clone(),
+            slot: slot.clone(),
+            started: Instant::now(),
         };
-        request.extensions_mut().insert(used);
-        FinishFuture {
+        request.extensions_mut().insert(slot);
+        FinishFuture::Running {
             inner: self.inner.call(request),
             asked: Some(asked),
+            log: Arc::clone(&self.log),
         }
     }
 }
 
 pin_project_lite::pin_project! {
-    /// The future of [`Finish`].
-    pub(crate) struct FinishFuture<F> {
-        #[pin]
-        inner: F,
-        asked: Option<Asked>,
+    /// The future of [`Finish`]: the inner service's, then, for a sandbox request, the
+    /// keeping of its log entry.
+    #[project = State]
+    pub(crate) enum FinishFuture<F> {
+        Running {
+            #[pin]
+            inner: F,
+            asked: Option<Asked>,
+            log: Arc<dyn RequestLog>,
+        },
+        Logging {
+            logged: Pin<Box<dyn Future<Output = Response> + Send>>,
+        },
     }
 }
 
@@ -95,13 +149,31 @@ where
 {
     type Output = Result<Response, E>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.project();
-        let response = ready!(this.inner.poll(cx))?.map(axum::body::Body::new);
-        Poll::Ready(Ok(match this.asked.take() {
-            Some(asked) => finish(response, &asked),
-            None => response,
-        }))
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        loop {
+            match self.as_mut().project() {
+                State::Running { inner, asked, log } => {
+                    let response = ready!(inner.poll(cx))?.map(axum::body::Body::new);
+                    let Some(asked) = asked.take() else {
+                        return Poll::Ready(Ok(response));
+                    };
+                    let response = finish(response, &asked);
+                    if !asked.slot.trace().is_marked() {
+                        return Poll::Ready(Ok(response));
+                    }
+                    let logged = super::sandbox::log_answer(
+                        Arc::clone(log),
+                        asked.slot,
+                        asked.started.elapsed(),
+                        response,
+                    );
+                    self.set(FinishFuture::Logging {
+                        logged: Box::pin(logged),
+                    });
+                }
+                State::Logging { logged } => return logged.as_mut().poll(cx).map(Ok),
+            }
+        }
     }
 }
 
@@ -141,7 +213,7 @@ fn finish(mut response: Response, asked: &Asked) -> Response {
         }
         response = rewritten;
     }
-    let version = asked.used.0.get().copied().unwrap_or(asked.version);
+    let version = asked.slot.0.version.get().copied().unwrap_or(asked.version);
     response
         .headers_mut()
         .insert(VERSION_HEADER, HeaderValue::from_static(version.as_str()));

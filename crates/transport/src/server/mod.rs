@@ -383,9 +383,7 @@ pub fn router<S: Store>(app: App<S>) -> Router {
                         .on_failure(()),
                 )
                 .layer(PropagateRequestIdLayer::new(REQUEST_ID_HEADER))
-                // Outside `finish`, so that a sandbox's log keeps the answers as sent.
-                .layer(axum::middleware::from_fn_with_state(app, sandbox::log::<S>))
-                .layer(finish::FinishLayer)
+                .layer(finish::FinishLayer::new(Arc::new(app)))
                 .layer(TimeoutLayer::with_status_code(
                     StatusCode::SERVICE_UNAVAILABLE,
                     timeout,

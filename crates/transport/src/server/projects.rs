@@ -44,7 +44,7 @@ pub(crate) async fn update<S: Store>(
             Target::Id(id),
             &changes,
             &audit,
-            caller.trace.as_ref(),
+            caller.trace.as_ref().map(|slot| slot.trace()),
         )
         .await?;
         let answer = Json(UserProfile::new(stored.id, &stored.user, suspensions));

@@ -5,12 +5,10 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
-use std::time::Instant;
 
 use axum::Json;
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequestParts, Path, Query, Request, State};
-use axum::middleware::Next;
+use axum::extract::{FromRequestParts, Path, Query, State};
 use axum::response::{IntoResponse, Response};
 use fitmate_model::ApiVersion;
 use fitmate_model::rules::{Code, Fault};
@@ -23,6 +21,7 @@ use uuid::Uuid;
 use super::App;
 use super::error::ApiError;
 use super::extract::{Caller, JsonBody};
+use super::finish::RequestSlot;
 
 /// The header a sandbox caller names the answer it wants in (Prism's convention).
 pub(crate) const PREFER: http::HeaderName = http::HeaderName::from_static("prefer");
@@ -33,7 +32,8 @@ const LOGGED_BODY_LIMIT: usize = 256 * 1024;
 
 /// What the request log learns of a request while it runs: what it is and whose sandbox
 /// (set by the caller's extractor, only for a sandbox project's API requests), the body it
-/// sent, and the validation webhook call it made.
+/// sent, the user it concerns, and the validation webhook call it made. Every request
+/// carries one, empty, in its [`RequestSlot`].
 #[derive(Default)]
 pub(crate) struct Trace {
     marked: OnceLock<Marked>,
@@ -60,15 +60,11 @@ struct Marked {
     request_id: String,
 }
 
-/// A request's [`Trace`], shared by the log middleware and the request's extractors.
-#[derive(Debug, Clone, Default)]
-pub(crate) struct TraceSlot(Arc<Trace>);
-
-impl TraceSlot {
+impl Trace {
     /// Marks the request (`parts`, with id `request_id`) as one of `project`'s, to be
     /// logged.
     pub(crate) fn mark(&self, project: &ProjectId, parts: &Parts, request_id: &str) {
-        let _ = self.0.marked.set(Marked {
+        let _ = self.marked.set(Marked {
             project: project.clone(),
             method: parts.method.to_string(),
             path: parts.uri.path().to_owned(),
@@ -76,44 +72,72 @@ impl TraceSlot {
         });
     }
 
+    /// Whether the request is to be logged.
+    pub(crate) fn is_marked(&self) -> bool {
+        self.marked.get().is_some()
+    }
+
     /// Keeps the request's body, when the request is logged.
     pub(crate) fn keep_request_body(&self, body: &Bytes) {
-        if self.0.marked.get().is_some() {
-            let _ = self.0.request_body.set(body.clone());
+        if self.is_marked() {
+            let _ = self.request_body.set(body.clone());
         }
     }
 
-    /// Records the user the request read or wrote, so that its entry is erased with it.
+    /// Records the user the request reads or writes, so that its entry is erased with it.
     pub(crate) fn user_is(&self, user: Uuid) {
-        let _ = self.0.user.set(user);
+        let _ = self.user.set(user);
     }
 
     /// Records the request's validation webhook call (the last one, when it asked again).
     pub(crate) fn webhook_called(&self, call: Value) {
-        if let Ok(mut webhook) = self.0.webhook.lock() {
+        if let Ok(mut webhook) = self.webhook.lock() {
             *webhook = Some(call);
         }
     }
 }
 
-/// The middleware that writes each request of a sandbox project to its log once answered:
-/// the answer leaves after its entry is kept, so a partner reading the log next finds it.
-/// Requests of production projects pass through with nothing done but an empty slot
-/// given and a clock read.
-pub(crate) async fn log<S: Store>(
-    State(app): State<App<S>>,
-    mut request: Request,
-    next: Next,
+/// Where the `finish` middleware hands the answer of a marked request, to be kept in its
+/// project's log: the server's store, behind a trait so that the middleware need not be
+/// generic over it.
+pub(crate) trait RequestLog: Send + Sync + 'static {
+    /// Keeps `entry` in the log of `project`; a failure is logged, not answered.
+    fn keep<'a>(
+        &'a self,
+        project: &'a ProjectId,
+        entry: &'a LoggedRequest,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>>;
+}
+
+impl<S: Store> RequestLog for App<S> {
+    fn keep<'a>(
+        &'a self,
+        project: &'a ProjectId,
+        entry: &'a LoggedRequest,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = ()> + Send + 'a>> {
+        Box::pin(async move {
+            if let Err(error) = self.store().log_request(project, entry).await {
+                tracing::warn!(%error, "keeping a sandbox request in its log failed");
+            }
+        })
+    }
+}
+
+/// Writes the marked request of `slot`, answered `response` after `latency`, to its
+/// project's log, and gives the response back: the answer leaves after its entry is kept,
+/// so a partner reading the log next finds it. An answer of unknown or too great a length
+/// goes out as it is, logged without its body.
+pub(crate) async fn log_answer(
+    log: Arc<dyn RequestLog>,
+    slot: RequestSlot,
+    latency: std::time::Duration,
+    response: Response,
 ) -> Response {
-    let slot = TraceSlot::default();
-    request.extensions_mut().insert(slot.clone());
-    let started = Instant::now();
-    let response = next.run(request).await;
-    let Some(marked) = slot.0.marked.get() else {
+    let trace = slot.trace();
+    let Some(marked) = trace.marked.get() else {
         return response;
     };
     let (parts, body) = response.into_parts();
-    // An answer of unknown or too great a length goes out as it is, logged without it.
     let small = http_body::Body::size_hint(&body)
         .upper()
         .is_some_and(|n| n <= LOGGED_BODY_LIMIT as u64);
@@ -126,7 +150,6 @@ pub(crate) async fn log<S: Store>(
     } else {
         (body, None)
     };
-    let latency = started.elapsed();
     let entry = LoggedRequest {
         request_id: marked.request_id.clone(),
         at: jiff::Timestamp::now()
@@ -141,14 +164,12 @@ pub(crate) async fn log<S: Store>(
             .map(str::to_owned),
         status: parts.status.as_u16(),
         latency_us: u64::try_from(latency.as_micros()).unwrap_or(u64::MAX),
-        request_body: slot.0.request_body.get().map(without_secure_metadata),
+        request_body: trace.request_body.get().map(without_secure_metadata),
         response_body: kept.map(|b| b.to_vec()),
-        webhook: slot.0.webhook.lock().ok().and_then(|mut w| w.take()),
-        user: slot.0.user.get().copied(),
+        webhook: trace.webhook.lock().ok().and_then(|mut w| w.take()),
+        user: trace.user.get().copied(),
     };
-    if let Err(error) = app.store().log_request(&marked.project, &entry).await {
-        tracing::warn!(%error, "keeping a sandbox request in its log failed");
-    }
+    log.keep(&marked.project, &entry).await;
     Response::from_parts(parts, body)
 }
 

@@ -65,7 +65,7 @@ pub(crate) async fn update<S: Store>(
             Target::Email(&email),
             &changes,
             &audit,
-            caller.trace.as_ref(),
+            caller.trace.as_ref().map(|slot| slot.trace()),
         )
         .await?;
         caller.concerns(stored.id);
