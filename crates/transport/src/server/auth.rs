@@ -26,10 +26,7 @@ pub(crate) async fn redeem<S: Store>(
     headers: http::HeaderMap,
     JsonBody(body): JsonBody,
 ) -> Result<Response, ApiError> {
-    // Every redeem costs a database write for a caller nobody has identified yet.
-    if let Some((limiter, client)) = app.clients().zip(client) {
-        limiter.take(client).map_err(ApiError::RateLimited)?;
-    }
+    take_budget(&app, client)?;
     let redeem: Redeem = serde_json::from_slice(&body).map_err(|e| {
         ApiError::Invalid(Fault::new("", Code::InvalidJson, fitmate_model::malformed(&e)).into())
     })?;
@@ -43,14 +40,33 @@ pub(crate) async fn redeem<S: Store>(
             .into(),
         )
     })?;
-    match app
-        .store()
-        .redeem_magic_link(hash, jiff::Timestamp::now(), super::request_id_of(&headers))
-        .await?
-    {
+    match use_up(&app, hash, &headers).await? {
         Some(identifier) => Ok(Json(serde_json::json!({"identifier": identifier})).into_response()),
         None => Err(ApiError::LinkGone),
     }
+}
+
+/// Takes one request from the client address's budget of unauthenticated work: every
+/// redeem costs a database write for a caller nobody has identified yet.
+fn take_budget<S: Store>(app: &App<S>, client: Option<std::net::IpAddr>) -> Result<(), ApiError> {
+    if let Some((limiter, client)) = app.clients().zip(client) {
+        limiter.take(client).map_err(ApiError::RateLimited)?;
+    }
+    Ok(())
+}
+
+/// Uses up the magic link whose token hashes to `hash`: its user's identifier, or `None`
+/// when it was used, has expired (by its project's clock) or never existed.
+async fn use_up<S: Store>(
+    app: &App<S>,
+    hash: [u8; 32],
+    headers: &http::HeaderMap,
+) -> Result<Option<uuid::Uuid>, ApiError> {
+    let request_id = super::request_id_of(headers);
+    Ok(app
+        .store()
+        .redeem_magic_link(hash, jiff::Timestamp::now(), request_id)
+        .await?)
 }
 
 /// The query of `GET /auth/magic-link`.
@@ -70,9 +86,7 @@ pub(crate) async fn page<S: Store>(
     headers: http::HeaderMap,
     query: Result<axum::extract::Query<LinkQuery>, axum::extract::rejection::QueryRejection>,
 ) -> Result<Response, ApiError> {
-    if let Some((limiter, client)) = app.clients().zip(client) {
-        limiter.take(client).map_err(ApiError::RateLimited)?;
-    }
+    take_budget(&app, client)?;
     let token = query.ok().and_then(|q| q.0.token);
     let Some(hash) = token.as_deref().and_then(magic_token_hash) else {
         return Ok(link_page(
@@ -82,11 +96,7 @@ pub(crate) async fn page<S: Store>(
              welcome email again, whole.",
         ));
     };
-    let redeemed = app
-        .store()
-        .redeem_magic_link(hash, jiff::Timestamp::now(), super::request_id_of(&headers))
-        .await?;
-    Ok(match redeemed {
+    Ok(match use_up(&app, hash, &headers).await? {
         Some(identifier) => link_page(
             http::StatusCode::OK,
             "Signed in",
