@@ -255,14 +255,6 @@ fn parse_until(s: &str) -> Result<Timestamp, String> {
     }
 }
 
-/// The time by the clock of `project`, which a sandbox project may have moved forward.
-async fn project_now(store: &impl Store, project: &ProjectId) -> anyhow::Result<Timestamp> {
-    Ok(store
-        .project(project)
-        .await?
-        .map_or_else(Timestamp::now, |p| p.now()))
-}
-
 /// Runs an operator command on a fresh runtime, printing its error and exiting 1 on failure.
 fn run_command(work: impl std::future::Future<Output = anyhow::Result<()>>) -> ExitCode {
     let runtime = match tokio::runtime::Builder::new_current_thread()
@@ -513,7 +505,7 @@ pub(crate) fn users(command: UsersCommand) -> ExitCode {
                     anyhow::bail!("--reason must be 1 to 1000 characters");
                 }
                 let store = database.open_needing_key().await?;
-                let now = project_now(&store, &project).await?;
+                let now = store.project_now(&project).await?;
                 if let Some(until) = until
                     && until <= now
                 {
@@ -544,7 +536,7 @@ pub(crate) fn users(command: UsersCommand) -> ExitCode {
                 database,
             } => {
                 let store = database.open_needing_key().await?;
-                let now = project_now(&store, &project).await?;
+                let now = store.project_now(&project).await?;
                 let lifted = store
                     .unsuspend(
                         &project,

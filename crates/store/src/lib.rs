@@ -64,6 +64,20 @@ pub trait Store: Clone + Send + Sync + 'static {
         id: &ProjectId,
     ) -> impl Future<Output = Result<Option<Project>, StoreError>> + Send;
 
+    /// The time by the clock of project `id`: the real time moved forward by its
+    /// [`clock_offset`](Project::clock_offset); the real time when there is no such project.
+    fn project_now(
+        &self,
+        id: &ProjectId,
+    ) -> impl Future<Output = Result<Timestamp, StoreError>> + Send {
+        async move {
+            Ok(self
+                .project(id)
+                .await?
+                .map_or_else(Timestamp::now, |project| project.now()))
+        }
+    }
+
     /// Every project, oldest first.
     fn projects(&self) -> impl Future<Output = Result<Vec<Project>, StoreError>> + Send;
 

@@ -319,11 +319,7 @@ impl<S: Store> App<S> {
         if !caller.settings.settings.sandbox {
             return Ok(jiff::Timestamp::now());
         }
-        Ok(self
-            .store()
-            .project(&caller.project)
-            .await?
-            .map_or_else(jiff::Timestamp::now, |project| project.now()))
+        Ok(self.store().project_now(&caller.project).await?)
     }
 
     /// Tells the email dispatcher there may be new work.
