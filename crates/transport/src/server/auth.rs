@@ -24,12 +24,10 @@ pub(crate) async fn redeem<S: Store>(
     State(app): State<App<S>>,
     Client(client): Client,
     headers: http::HeaderMap,
-    JsonBody(body): JsonBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
     take_budget(&app, client)?;
-    let redeem: Redeem = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::Invalid(Fault::new("", Code::InvalidJson, fitmate_model::malformed(&e)).into())
-    })?;
+    let redeem: Redeem = body.parse()?;
     let hash = magic_token_hash(&redeem.token).ok_or_else(|| {
         ApiError::Invalid(
             Fault::new(

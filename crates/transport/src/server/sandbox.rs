@@ -342,18 +342,23 @@ pub(crate) struct Listing {
 impl Listing {
     /// The limit asked for (1 to `most`), else `default`.
     fn limit(&self, default: u32, most: u32) -> Result<u32, ApiError> {
-        match self.limit {
-            None => Ok(default),
-            Some(n) if (1..=most).contains(&n) => Ok(n),
-            Some(_) => Err(ApiError::Invalid(
-                Fault::new(
-                    "limit",
-                    Code::InvalidType,
-                    format!("limit must be a whole number from 1 to {most}"),
-                )
-                .into(),
-            )),
-        }
+        limit(self.limit, default, most)
+    }
+}
+
+/// `given` if it is 1 to `most`, `default` if none is given; else a 400 naming `limit`.
+fn limit(given: Option<u32>, default: u32, most: u32) -> Result<u32, ApiError> {
+    match given {
+        None => Ok(default),
+        Some(n) if (1..=most).contains(&n) => Ok(n),
+        Some(_) => Err(ApiError::Invalid(
+            Fault::new(
+                "limit",
+                Code::InvalidType,
+                format!("limit must be a whole number from 1 to {most}"),
+            )
+            .into(),
+        )),
     }
 }
 
@@ -472,11 +477,9 @@ pub(crate) async fn clock<S: Store>(
 pub(crate) async fn advance_clock<S: Store>(
     State(app): State<App<S>>,
     SandboxCaller(caller): SandboxCaller,
-    JsonBody(body): JsonBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
-    let advance: Advance = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::Invalid(Fault::new("", Code::InvalidJson, fitmate_model::malformed(&e)).into())
-    })?;
+    let advance: Advance = body.parse()?;
     let by = duration(advance.advance.trim())
         .filter(|by| by.is_positive())
         .ok_or_else(|| {
@@ -549,15 +552,10 @@ struct Search {
 pub(crate) async fn search_users<S: Store>(
     State(app): State<App<S>>,
     SandboxCaller(caller): SandboxCaller,
-    JsonBody(body): JsonBody,
+    body: JsonBody,
 ) -> Result<Response, ApiError> {
-    let search: Search = serde_json::from_slice(&body).map_err(|e| {
-        ApiError::Invalid(Fault::new("", Code::InvalidJson, fitmate_model::malformed(&e)).into())
-    })?;
-    let limit = Listing {
-        limit: search.limit,
-    }
-    .limit(50, 500)?;
+    let search: Search = body.parse()?;
+    let limit = limit(search.limit, 50, 500)?;
     users_whose_email_contains(&app, &caller, &search.email, limit).await
 }
 
